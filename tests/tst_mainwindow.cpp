@@ -1,0 +1,169 @@
+// The shell offscreen: tabs exist and switch, About opens and closes, the sidebar toggles,
+// and geometry, dock state and page survive a restart.
+#include "aboutdialog.h"
+#include "emptystatepage.h"
+#include "mainwindow.h"
+#include "theme.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDockWidget>
+#include <QLabel>
+#include <QPushButton>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTabBar>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(m_settingsDir.isValid());
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+    }
+
+    void init() { QSettings().clear(); }
+
+    void fourTabsExistAndSwitch()
+    {
+        Theme theme;
+        MainWindow window(&theme);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+        auto *tabs = window.findChild<QTabWidget *>(QStringLiteral("mainTabs"));
+        QVERIFY(tabs);
+        QCOMPARE(tabs->count(), int(MainWindow::PageCount));
+        const QStringList names = {QStringLiteral("contextView"), QStringLiteral("processesView"),
+                                   QStringLiteral("runnersView"),
+                                   QStringLiteral("reinitEventsView")};
+        for (int i = 0; i < tabs->count(); ++i) {
+            QCOMPARE(tabs->widget(i)->objectName(), names.at(i));
+            auto *page = qobject_cast<EmptyStatePage *>(tabs->widget(i));
+            QVERIFY(page);
+            QVERIFY(!page->title().isEmpty());
+            QVERIFY(page->explanation().size() > 40);
+            QVERIFY(!page->accessibleName().isEmpty());
+        }
+        for (auto *label : window.findChildren<QLabel *>(QStringLiteral("emptyStateExplanation"))) {
+            if (label->isVisible()) { // nothing clipped
+                QVERIFY2(label->height() >= label->heightForWidth(label->width()),
+                         qPrintable(label->text()));
+            }
+        }
+
+        for (int i = tabs->count() - 1; i >= 0; --i) {
+            QTest::mouseClick(tabs->tabBar(), Qt::LeftButton, {},
+                              tabs->tabBar()->tabRect(i).center());
+            QCOMPARE(tabs->currentIndex(), i);
+            QVERIFY(tabs->widget(i)->isVisible());
+        }
+        // Alt+mnemonic reaches a tab from the keyboard.
+        QTest::keyClick(&window, Qt::Key_P, Qt::AltModifier);
+        QCOMPARE(window.currentPage(), MainWindow::ProcessesPage);
+    }
+
+    void aboutOpensAndCloses()
+    {
+        Theme theme;
+        MainWindow window(&theme);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+        auto *action = window.findChild<QAction *>(QStringLiteral("aboutAction"));
+        QVERIFY(action);
+        action->trigger();
+        auto *about = window.findChild<AboutDialog *>(QStringLiteral("aboutDialog"));
+        QVERIFY(about);
+        QTRY_VERIFY(about->isVisible());
+        QVERIFY(about->versionText().contains(QLatin1String(qVersion())));
+        QVERIFY(about->versionText().contains(QLatin1String("KSyntaxHighlighting 6.")));
+        auto *versions = about->findChild<QLabel *>(QStringLiteral("aboutVersions"));
+        QVERIFY(versions && versions->isVisible());
+
+        QPointer<AboutDialog> guard(about);
+        auto *close = about->findChild<QPushButton *>(QStringLiteral("aboutCloseButton"));
+        QVERIFY(close);
+        QTest::mouseClick(close, Qt::LeftButton);
+        QTRY_VERIFY(guard.isNull()); // WA_DeleteOnClose
+    }
+
+    void sidebarToggles()
+    {
+        Theme theme;
+        MainWindow window(&theme);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto *toggle = window.findChild<QAction *>(QStringLiteral("toggleSidebarAction"));
+        QVERIFY(toggle);
+        QVERIFY(window.sidebar()->isVisible());
+        toggle->trigger();
+        QVERIFY(!window.sidebar()->isVisible());
+        toggle->trigger();
+        QVERIFY(window.sidebar()->isVisible());
+    }
+
+    void colourSchemeMenuSwitchesPalette()
+    {
+        Theme theme;
+        theme.setScheme(Theme::Scheme::Light);
+        MainWindow window(&theme);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto *dark = window.findChild<QAction *>(QStringLiteral("darkSchemeAction"));
+        QVERIFY(dark);
+        dark->trigger();
+        QCOMPARE(theme.scheme(), Theme::Scheme::Dark);
+        QVERIFY(dark->isChecked());
+        QTRY_COMPARE(window.palette().color(QPalette::Window),
+                     Theme::darkPalette().color(QPalette::Window));
+        window.findChild<QAction *>(QStringLiteral("lightSchemeAction"))->trigger();
+        QTRY_COMPARE(window.palette().color(QPalette::Window),
+                     Theme::lightPalette().color(QPalette::Window));
+    }
+
+    void stateSurvivesRestart()
+    {
+        Theme theme;
+        {
+            MainWindow window(&theme);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            // restoreGeometry() clamps to the screen: the offscreen one is 800x600.
+            window.resize(700, 500);
+            window.setCurrentPage(MainWindow::RunnersPage);
+            window.sidebar()->hide();
+            window.close();
+        }
+        MainWindow again(&theme);
+        again.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&again));
+        QCOMPARE(again.size(), QSize(700, 500));
+        QCOMPARE(again.currentPage(), MainWindow::RunnersPage);
+        QVERIFY(!again.sidebar()->isVisible());
+    }
+
+    void everyControlIsNamed()
+    {
+        Theme theme;
+        MainWindow window(&theme);
+        for (const char *name : {"mainTabs", "workspaceSidebar", "statusMessage"}) {
+            auto *widget = window.findChild<QWidget *>(QLatin1String(name));
+            QVERIFY2(widget, name);
+            QVERIFY2(!widget->accessibleName().isEmpty(), name);
+        }
+    }
+
+private:
+    QTemporaryDir m_settingsDir;
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

@@ -1,0 +1,219 @@
+#include "mainwindow.h"
+
+#include "aboutdialog.h"
+#include "emptystatepage.h"
+#include "theme.h"
+
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileInfo>
+#include <QIcon>
+#include <QImageWriter>
+#include <QLabel>
+#include <QMenuBar>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+
+namespace {
+
+const QString geometryKey = QStringLiteral("mainWindow/geometry");
+const QString stateKey = QStringLiteral("mainWindow/state");
+const QString pageKey = QStringLiteral("mainWindow/page");
+// Bump when the dock layout changes, so an old saved state is not applied to a new layout.
+constexpr int windowStateVersion = 1;
+
+} // namespace
+
+MainWindow::MainWindow(Theme *theme, QWidget *parent)
+    : QMainWindow(parent)
+    , m_theme(theme)
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("Workspace Companion"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/workspace-companion.svg")));
+    setAccessibleName(tr("Workspace Companion"));
+
+    createPages();
+    createSidebar();
+    createMenus();
+
+    m_statusLabel = new QLabel(tr("No workspaces connected"), this);
+    m_statusLabel->setObjectName(QStringLiteral("statusMessage"));
+    m_statusLabel->setAccessibleName(tr("Status"));
+    statusBar()->setObjectName(QStringLiteral("statusBar"));
+    statusBar()->addWidget(m_statusLabel, 1);
+
+    resize(1180, 760);
+    restoreSettings();
+}
+
+void MainWindow::createPages()
+{
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("mainTabs"));
+    m_tabs->setAccessibleName(tr("Views"));
+    m_tabs->setDocumentMode(true);
+
+    struct PageText
+    {
+        QString objectName;
+        QString tab;
+        QString title;
+        QString explanation;
+    };
+    const PageText pages[PageCount] = {
+            {QStringLiteral("contextView"), tr("&Context"), tr("No context resources yet"),
+             tr("The instruction files (AGENTS.md, CLAUDE.md, .cursorrules), MCP configs "
+                "(.mcp.json) and skills (SKILL.md) that a workspace's agent resolves appear "
+                "here, with the reason for every file that was skipped.")},
+            {QStringLiteral("processesView"), tr("&Processes"), tr("No processes yet"),
+             tr("Processes that you or an AI chat start on a workspace's agent appear here, "
+                "with their live output and exit codes. You will be able to start and signal "
+                "them by hand.")},
+            {QStringLiteral("runnersView"), tr("&Runners"), tr("No chat runners yet"),
+             tr("The chat runtime's runners appear here with their state, lease and heartbeat, "
+                "once a control plane is running chats.")},
+            {QStringLiteral("reinitEventsView"), tr("R&einit events"), tr("No reinit events yet"),
+             tr("When a prebuilt workspace is claimed, its agent is told to restart. Each such "
+                "event, and what the agent did with it, appears here.")},
+    };
+    for (const PageText &page : pages) {
+        auto *widget = new EmptyStatePage(page.title, page.explanation, m_tabs);
+        widget->setObjectName(page.objectName);
+        m_tabs->addTab(widget, page.tab);
+    }
+    setCentralWidget(m_tabs);
+}
+
+void MainWindow::createSidebar()
+{
+    m_sidebar = new QDockWidget(tr("Workspaces"), this);
+    m_sidebar->setObjectName(QStringLiteral("workspaceSidebar"));
+    m_sidebar->setAccessibleName(tr("Workspaces"));
+    m_sidebar->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable);
+    auto *empty = new EmptyStatePage(
+            tr("No workspaces"),
+            tr("This machine's agent and the workspaces of connected control planes are "
+               "listed here."),
+            m_sidebar);
+    empty->setObjectName(QStringLiteral("workspaceListEmptyState"));
+    empty->setMinimumWidth(220);
+    m_sidebar->setWidget(empty);
+    addDockWidget(Qt::LeftDockWidgetArea, m_sidebar);
+}
+
+void MainWindow::createMenus()
+{
+    menuBar()->setObjectName(QStringLiteral("menuBar"));
+
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->setObjectName(QStringLiteral("fileMenu"));
+    QAction *quit = file->addAction(QIcon::fromTheme(QStringLiteral("application-exit")),
+                                    tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    quit->setObjectName(QStringLiteral("quitAction"));
+    quit->setMenuRole(QAction::QuitRole);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->setObjectName(QStringLiteral("viewMenu"));
+    QAction *toggleSidebar = m_sidebar->toggleViewAction();
+    toggleSidebar->setText(tr("Show &Sidebar"));
+    toggleSidebar->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+    toggleSidebar->setObjectName(QStringLiteral("toggleSidebarAction"));
+    view->addAction(toggleSidebar);
+
+    QMenu *schemeMenu = view->addMenu(tr("&Colour Scheme"));
+    schemeMenu->setObjectName(QStringLiteral("colorSchemeMenu"));
+    auto *schemes = new QActionGroup(this);
+    const std::pair<Theme::Scheme, QString> entries[] = {
+            {Theme::Scheme::System, tr("Follow &System")},
+            {Theme::Scheme::Light, tr("&Light")},
+            {Theme::Scheme::Dark, tr("&Dark")},
+    };
+    for (const auto &[scheme, label] : entries) {
+        QAction *action = schemeMenu->addAction(label);
+        action->setCheckable(true);
+        action->setChecked(m_theme->scheme() == scheme);
+        action->setObjectName(Theme::schemeName(scheme) + QStringLiteral("SchemeAction"));
+        schemes->addAction(action);
+        connect(action, &QAction::triggered, this, [this, scheme] { m_theme->setScheme(scheme); });
+    }
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->setObjectName(QStringLiteral("helpMenu"));
+    QAction *about =
+            help->addAction(tr("&About Workspace Companion"), this, &MainWindow::showAbout);
+    about->setObjectName(QStringLiteral("aboutAction"));
+    about->setMenuRole(QAction::AboutRole);
+    QAction *aboutQt = help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+    aboutQt->setObjectName(QStringLiteral("aboutQtAction"));
+    aboutQt->setMenuRole(QAction::AboutQtRole);
+}
+
+MainWindow::Page MainWindow::currentPage() const
+{
+    return static_cast<Page>(m_tabs->currentIndex());
+}
+
+void MainWindow::setCurrentPage(Page page)
+{
+    m_tabs->setCurrentIndex(page);
+}
+
+AboutDialog *MainWindow::showAbout()
+{
+    if (!m_about) {
+        m_about = new AboutDialog(this);
+        m_about->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_about->open();
+    m_about->raise();
+    return m_about;
+}
+
+bool MainWindow::saveScreenshot(const QString &path, QString *error)
+{
+    const QFileInfo info(path);
+    if (!QDir().mkpath(info.absolutePath())) {
+        if (error) {
+            *error = tr("Cannot create folder %1").arg(info.absolutePath());
+        }
+        return false;
+    }
+    QImageWriter writer(path, "png");
+    if (!writer.write(grab().toImage())) {
+        if (error) {
+            *error = writer.errorString();
+        }
+        return false;
+    }
+    return true;
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveSettings();
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    restoreGeometry(settings.value(geometryKey).toByteArray());
+    restoreState(settings.value(stateKey).toByteArray(), windowStateVersion);
+    const int page = settings.value(pageKey, 0).toInt();
+    if (page >= 0 && page < PageCount) {
+        setCurrentPage(static_cast<Page>(page));
+    }
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    settings.setValue(geometryKey, saveGeometry());
+    settings.setValue(stateKey, saveState(windowStateVersion));
+    settings.setValue(pageKey, m_tabs->currentIndex());
+}
