@@ -8,7 +8,7 @@ WC_PACKAGES=(
     g++ cmake ninja-build git pkg-config
     qt6-base-dev qt6-websockets-dev qt6-httpserver-dev qt6-tools-dev qt6-l10n-tools
     qt6-svg-dev qt6-svg-plugins qt6-translations-l10n libqt6sql6-sqlite libqt6sql6-psql
-    libkf6syntaxhighlighting-dev libssl-dev openssl
+    libkf6syntaxhighlighting-dev libssl-dev openssl libyaml-cpp-dev
     fonts-dejavu-core fontconfig xvfb xauth
     postgresql clang-format gdb valgrind libbenchmark-dev qtkeychain-qt6-dev
     pv procps findutils ca-certificates

@@ -3,6 +3,7 @@
 #include "aboutdialog.h"
 #include "emptystatepage.h"
 #include "mainwindow.h"
+#include "processesview.h"
 #include "theme.h"
 
 #include <QAction>
@@ -12,6 +13,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -46,6 +48,13 @@ private Q_SLOTS:
                                    QStringLiteral("reinitEventsView")};
         for (int i = 0; i < tabs->count(); ++i) {
             QCOMPARE(tabs->widget(i)->objectName(), names.at(i));
+            if (i == MainWindow::ProcessesPage) {
+                // Without an agent the Processes view shows its own empty state.
+                auto *view = qobject_cast<ProcessesView *>(tabs->widget(i));
+                QVERIFY(view);
+                QVERIFY(view->findChild<EmptyStatePage *>(QStringLiteral("processesNoAgent")));
+                continue;
+            }
             auto *page = qobject_cast<EmptyStatePage *>(tabs->widget(i));
             QVERIFY(page);
             QVERIFY(!page->title().isEmpty());
@@ -148,6 +157,19 @@ private Q_SLOTS:
         QCOMPARE(again.size(), QSize(700, 500));
         QCOMPARE(again.currentPage(), MainWindow::RunnersPage);
         QVERIFY(!again.sidebar()->isVisible());
+    }
+
+    void notificationReachesStatusBar()
+    {
+        Theme theme;
+        MainWindow window(&theme);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        Q_EMIT window.processesView()->notificationRequested(
+                QStringLiteral("Process finished"), QStringLiteral("make exited with code 2"));
+        QCOMPARE(window.lastNotification(),
+                 QStringLiteral("Process finished: make exited with code 2"));
+        QCOMPARE(window.statusBar()->currentMessage(), window.lastNotification());
     }
 
     void everyControlIsNamed()

@@ -2,7 +2,10 @@
 
 #include "aboutdialog.h"
 #include "emptystatepage.h"
+#include "processesview.h"
 #include "theme.h"
+
+#include "process/processclient.h"
 
 #include <QActionGroup>
 #include <QApplication>
@@ -13,9 +16,12 @@
 #include <QIcon>
 #include <QImageWriter>
 #include <QLabel>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QSettings>
+#include <QStackedWidget>
 #include <QStatusBar>
+#include <QSystemTrayIcon>
 #include <QTabWidget>
 
 namespace {
@@ -70,10 +76,8 @@ void MainWindow::createPages()
              tr("The instruction files (AGENTS.md, CLAUDE.md, .cursorrules), MCP configs "
                 "(.mcp.json) and skills (SKILL.md) that a workspace's agent resolves appear "
                 "here, with the reason for every file that was skipped.")},
-            {QStringLiteral("processesView"), tr("&Processes"), tr("No processes yet"),
-             tr("Processes that you or an AI chat start on a workspace's agent appear here, "
-                "with their live output and exit codes. You will be able to start and signal "
-                "them by hand.")},
+            // The Processes view has empty states of its own.
+            {QStringLiteral("processesView"), tr("&Processes"), {}, {}},
             {QStringLiteral("runnersView"), tr("&Runners"), tr("No chat runners yet"),
              tr("The chat runtime's runners appear here with their state, lease and heartbeat, "
                 "once a control plane is running chats.")},
@@ -81,7 +85,14 @@ void MainWindow::createPages()
              tr("When a prebuilt workspace is claimed, its agent is told to restart. Each such "
                 "event, and what the agent did with it, appears here.")},
     };
-    for (const PageText &page : pages) {
+    for (int i = 0; i < PageCount; ++i) {
+        const PageText &page = pages[i];
+        if (i == ProcessesPage) {
+            m_processes = new ProcessesView(m_tabs);
+            connect(m_processes, &ProcessesView::notificationRequested, this, &MainWindow::notify);
+            m_tabs->addTab(m_processes, page.tab);
+            continue;
+        }
         auto *widget = new EmptyStatePage(page.title, page.explanation, m_tabs);
         widget->setObjectName(page.objectName);
         m_tabs->addTab(widget, page.tab);
@@ -102,7 +113,14 @@ void MainWindow::createSidebar()
             m_sidebar);
     empty->setObjectName(QStringLiteral("workspaceListEmptyState"));
     empty->setMinimumWidth(220);
-    m_sidebar->setWidget(empty);
+    m_workspaceList = new QListWidget(m_sidebar);
+    m_workspaceList->setObjectName(QStringLiteral("workspaceList"));
+    m_workspaceList->setAccessibleName(tr("Workspaces"));
+    m_workspaceList->setIconSize(QSize(24, 24));
+    m_sidebarPages = new QStackedWidget(m_sidebar);
+    m_sidebarPages->addWidget(empty);
+    m_sidebarPages->addWidget(m_workspaceList);
+    m_sidebar->setWidget(m_sidebarPages);
     addDockWidget(Qt::LeftDockWidgetArea, m_sidebar);
 }
 
@@ -151,6 +169,42 @@ void MainWindow::createMenus()
     QAction *aboutQt = help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
     aboutQt->setObjectName(QStringLiteral("aboutQtAction"));
     aboutQt->setMenuRole(QAction::AboutQtRole);
+}
+
+void MainWindow::setLocalAgent(ProcessClient *client, const QString &tokenFile)
+{
+    m_workspaceList->clear();
+    auto *item = new QListWidgetItem(
+            QIcon::fromTheme(QStringLiteral("computer"),
+                             QIcon(QStringLiteral(":/icons/workspace-companion.svg"))),
+            tr("This machine"), m_workspaceList);
+    item->setToolTip(tr("The agent in this app\n%1\nToken file: %2")
+                             .arg(client->baseUrl().toString(), tokenFile));
+    item->setData(Qt::UserRole, client->baseUrl());
+    m_workspaceList->setCurrentItem(item);
+    m_sidebarPages->setCurrentWidget(m_workspaceList);
+    m_processes->setClient(client, true);
+    m_statusLabel->setText(tr("This machine's agent: %1").arg(client->baseUrl().toString()));
+}
+
+void MainWindow::setLocalAgentError(const QString &message)
+{
+    m_statusLabel->setText(tr("This machine's agent is not running: %1").arg(message));
+}
+
+void MainWindow::notify(const QString &title, const QString &message)
+{
+    m_lastNotification = title + QStringLiteral(": ") + message;
+    if (QSystemTrayIcon::isSystemTrayAvailable()) {
+        if (!m_tray) {
+            m_tray = new QSystemTrayIcon(windowIcon(), this);
+            m_tray->setToolTip(tr("Workspace Companion"));
+            m_tray->show();
+        }
+        m_tray->showMessage(title, message, QSystemTrayIcon::Information, 8000);
+    }
+    // Also in the status bar: a tray message is easy to miss, and some desktops have no tray.
+    statusBar()->showMessage(m_lastNotification, 15000);
 }
 
 MainWindow::Page MainWindow::currentPage() const

@@ -4,8 +4,13 @@
 #include <QPointer>
 
 class AboutDialog;
+class ProcessClient;
+class ProcessesView;
 class QDockWidget;
 class QLabel;
+class QListWidget;
+class QStackedWidget;
+class QSystemTrayIcon;
 class QTabWidget;
 class Theme;
 
@@ -24,6 +29,16 @@ public:
     void setCurrentPage(Page page);
     QTabWidget *tabs() const { return m_tabs; }
     QDockWidget *sidebar() const { return m_sidebar; }
+    ProcessesView *processesView() const { return m_processes; }
+    QListWidget *workspaceList() const { return m_workspaceList; }
+
+    // Lists the in-process agent as "This machine" and shows its processes. Not owned.
+    void setLocalAgent(ProcessClient *client, const QString &tokenFile);
+    // Says in the sidebar and status bar why this machine's agent is not running.
+    void setLocalAgentError(const QString &message);
+    // A desktop notification (tray message), or a status bar message without a tray.
+    void notify(const QString &title, const QString &message);
+    QString lastNotification() const { return m_lastNotification; }
 
     // Opens Help > About without blocking; returns the (single) dialog.
     AboutDialog *showAbout();
@@ -45,4 +60,9 @@ private:
     QDockWidget *m_sidebar = nullptr;
     QLabel *m_statusLabel = nullptr;
     QPointer<AboutDialog> m_about;
+    ProcessesView *m_processes = nullptr;
+    QStackedWidget *m_sidebarPages = nullptr;
+    QListWidget *m_workspaceList = nullptr;
+    QSystemTrayIcon *m_tray = nullptr;
+    QString m_lastNotification;
 };

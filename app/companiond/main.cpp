@@ -1,12 +1,183 @@
-// companiond: the headless daemon. Subcommands run the agent and the control plane; each is a
-// thin front end over companion_core.
+// companiond: the headless daemon. Each subcommand is a thin front end over companion_core.
+#include "agent/agent.h"
 #include "common/buildinfo.h"
 #include "common/translationloader.h"
+#include "common/unixsignalwatcher.h"
+#include "http/tokenfile.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
 
+#include <csignal>
 #include <cstdio>
+
+namespace {
+
+void printLine(FILE *stream, const QString &text)
+{
+    std::fprintf(stream, "%s\n", qPrintable(text));
+    std::fflush(stream);
+}
+
+// The translation context of this file's strings ("companiond"), visible to lupdate.
+class Text
+{
+    Q_DECLARE_TR_FUNCTIONS(companiond)
+};
+
+// Parses HOST:PORT (IPv6 as [::1]:PORT). Port 0 picks a free port.
+bool parseListen(const QString &value, QHostAddress *address, quint16 *port)
+{
+    const qsizetype colon = value.lastIndexOf(QLatin1Char(':'));
+    if (colon <= 0) {
+        return false;
+    }
+    QString host = value.left(colon);
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']'))) {
+        host = host.mid(1, host.size() - 2);
+    }
+    bool ok = false;
+    const uint p = value.mid(colon + 1).toUInt(&ok);
+    if (!ok || p > 65535 || !address->setAddress(host)) {
+        return false;
+    }
+    *port = quint16(p);
+    return true;
+}
+
+int runAgent(QCoreApplication &app, const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(Text::tr(
+            "Runs a workspace agent: the process and context APIs over HTTP. Every request needs "
+            "the agent token."));
+    parser.addHelpOption();
+    const QCommandLineOption listen(
+            QStringLiteral("listen"),
+            Text::tr("Address and port to listen on (default 127.0.0.1:0, a free port "
+                     "on loopback). Listening beyond loopback exposes the agent to the "
+                     "network: do it only behind a firewall or tunnel."),
+            Text::tr("host:port"), QStringLiteral("127.0.0.1:0"));
+    const QCommandLineOption workdir(
+            QStringLiteral("workdir"),
+            Text::tr("Working directory for processes started without one (default: "
+                     "the current directory)."),
+            Text::tr("dir"));
+    const QCommandLineOption tokenFile(
+            QStringLiteral("token-file"),
+            Text::tr("File holding the agent token; created with a new random token "
+                     "and mode 0600 when missing (default: %1).")
+                    .arg(Agent::defaultTokenFile()),
+            Text::tr("file"));
+    const QCommandLineOption captureCap(
+            QStringLiteral("capture-cap"),
+            Text::tr("Bytes of full output kept per process (default 67108864, 64 "
+                     "MiB). The oldest bytes are dropped beyond it."),
+            Text::tr("bytes"));
+    const QCommandLineOption source(
+            QStringLiteral("source"),
+            Text::tr("Extra folder to scan for context resources (repeatable). Trusted: "
+                     "not limited to the allowed roots."),
+            Text::tr("dir"));
+    const QCommandLineOption controlPlane(
+            QStringLiteral("control-plane"),
+            Text::tr("Control plane to push context snapshots to, for example "
+                     "http://127.0.0.1:3000."),
+            Text::tr("url"));
+    const QCommandLineOption controlPlaneToken(
+            QStringLiteral("control-plane-token-file"),
+            Text::tr("File holding the token for the control plane (default: the "
+                     "agent token file)."),
+            Text::tr("file"));
+    const QCommandLineOption noBuiltins(
+            QStringLiteral("no-builtin-roots"),
+            Text::tr("Do not scan ~/.coder, ~/.coder/skills and ~/.claude/plugins/cache."));
+    parser.addOptions({listen, workdir, tokenFile, captureCap, source, controlPlane,
+                       controlPlaneToken, noBuiltins});
+    parser.process(arguments);
+
+    Agent::Options options;
+    if (!parseListen(parser.value(listen), &options.address, &options.port)) {
+        printLine(stderr,
+                  Text::tr("Invalid --listen value %1: expected host:port, for example "
+                           "127.0.0.1:4000.")
+                          .arg(parser.value(listen)));
+        return 2;
+    }
+    options.workingDirectory =
+            QFileInfo(parser.isSet(workdir) ? parser.value(workdir) : QDir::currentPath())
+                    .absoluteFilePath();
+    if (!QFileInfo(options.workingDirectory).isDir()) {
+        printLine(stderr,
+                  Text::tr("Working directory %1 does not exist.").arg(options.workingDirectory));
+        return 2;
+    }
+    options.tokenFile = parser.value(tokenFile);
+    if (parser.isSet(captureCap)) {
+        bool ok = false;
+        options.captureCapBytes = parser.value(captureCap).toLongLong(&ok);
+        if (!ok || options.captureCapBytes < 4096) {
+            printLine(stderr,
+                      Text::tr("Invalid --capture-cap value %1: expected a byte count of at least "
+                               "4096.")
+                              .arg(parser.value(captureCap)));
+            return 2;
+        }
+    }
+    for (const QString &dir : parser.values(source)) {
+        options.contextSources.append(QFileInfo(dir).absoluteFilePath());
+    }
+    options.contextBuiltinRoots = !parser.isSet(noBuiltins);
+    if (parser.isSet(controlPlane)) {
+        options.controlPlane = QUrl(parser.value(controlPlane), QUrl::StrictMode);
+        if (!options.controlPlane.isValid() ||
+            !options.controlPlane.scheme().startsWith(QLatin1String("http"))) {
+            printLine(stderr,
+                      Text::tr("Invalid --control-plane value %1: expected an http(s) URL.")
+                              .arg(parser.value(controlPlane)));
+            return 2;
+        }
+    }
+    if (!options.address.isLoopback()) {
+        printLine(stderr,
+                  Text::tr("Warning: listening on %1, beyond loopback.")
+                          .arg(options.address.toString()));
+    }
+
+    QString error;
+    if (parser.isSet(controlPlaneToken)) {
+        const std::optional<QByteArray> token =
+                TokenFile::read(parser.value(controlPlaneToken), &error);
+        if (!token) {
+            printLine(stderr, error);
+            return 2;
+        }
+        options.controlPlaneToken = *token;
+    }
+    Agent agent(options);
+    if (!agent.start(&error)) {
+        printLine(stderr, error);
+        return 1;
+    }
+    printLine(stdout, Text::tr("Agent listening on %1").arg(agent.url().toString()));
+    printLine(stdout, Text::tr("Token file: %1").arg(agent.tokenFile()));
+    printLine(stdout, Text::tr("Working directory: %1").arg(agent.workingDirectory()));
+    if (options.controlPlane.isValid()) {
+        printLine(stdout, Text::tr("Pushing context to %1").arg(options.controlPlane.toString()));
+    }
+
+    UnixSignalWatcher watcher({SIGINT, SIGTERM, SIGHUP});
+    QObject::connect(&watcher, &UnixSignalWatcher::unixSignal, &agent, [&agent](int number) {
+        printLine(stdout, Text::tr("Signal %1: ending processes and stopping").arg(number));
+        agent.stop();
+    });
+    QObject::connect(&agent, &Agent::stopped, &app, [] { QCoreApplication::quit(); });
+    return QCoreApplication::exec();
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -18,34 +189,34 @@ int main(int argc, char *argv[])
             &app, TranslationLoader::chooseLocale({}, QLocale::system().uiLanguages()));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QCoreApplication::translate(
-            "companiond",
-            "Headless Workspace Companion: runs a workspace agent or a control plane."));
+    parser.setApplicationDescription(
+            Text::tr("Headless Workspace Companion: runs a workspace agent or a control plane."));
     parser.addHelpOption();
-    const QCommandLineOption versionOption(
-            {QStringLiteral("v"), QStringLiteral("version")},
-            QCoreApplication::translate("companiond", "Displays version information."));
+    const QCommandLineOption versionOption({QStringLiteral("v"), QStringLiteral("version")},
+                                           Text::tr("Displays version information."));
     parser.addOption(versionOption);
     parser.addPositionalArgument(
             QStringLiteral("command"),
-            QCoreApplication::translate("companiond",
-                                        "The subcommand to run. None exists yet in this "
-                                        "version: agent and server are being added."),
-            QStringLiteral("<command>"));
+            Text::tr("agent: run a workspace agent (companiond agent --help)."),
+            QStringLiteral("<command> [options]"));
+    // Options after the command belong to the command.
+    parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
     parser.process(app);
 
     if (parser.isSet(versionOption)) {
-        std::printf("%s\n", qPrintable(BuildInfo::versionReport()));
+        printLine(stdout, BuildInfo::versionReport());
         return 0;
     }
     const QStringList positional = parser.positionalArguments();
     if (positional.isEmpty()) {
         parser.showHelp(0);
     }
-    std::fprintf(stderr, "%s\n",
-                 qPrintable(QCoreApplication::translate("companiond",
-                                                        "Unknown command: %1. Run "
-                                                        "companiond --help.")
-                                    .arg(positional.first())));
+    const QString command = positional.first();
+    QStringList rest = positional;
+    rest[0] = QCoreApplication::applicationFilePath() + QLatin1Char(' ') + command;
+    if (command == QLatin1String("agent")) {
+        return runAgent(app, rest);
+    }
+    printLine(stderr, Text::tr("Unknown command: %1. Run companiond --help.").arg(command));
     return 2;
 }

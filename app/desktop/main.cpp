@@ -1,12 +1,17 @@
 // workspace-companion: the desktop app. Everything here is wiring; the logic lives in ui/ and
 // core/.
+#include "agent/agent.h"
 #include "common/buildinfo.h"
 #include "common/translationloader.h"
 #include "mainwindow.h"
+#include "process/processclient.h"
+#include "processesview.h"
 #include "theme.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
 #include <QIcon>
 #include <QTimer>
 #include <QWindow>
@@ -37,7 +42,7 @@ void scheduleScreenshot(MainWindow *window, const QString &path, bool quitAfter)
         }
         poll->deleteLater();
         // One more pass through the event loop lets pending layouts and paints settle.
-        QTimer::singleShot(250, window, [=] {
+        QTimer::singleShot(600, window, [=] {
             QString error;
             if (window->saveScreenshot(path, &error)) {
                 std::printf("%s\n", qPrintable(QObject::tr("Screenshot written to %1").arg(path)));
@@ -91,8 +96,36 @@ int main(int argc, char *argv[])
     const QCommandLineOption quitOption(
             QStringLiteral("quit-after-screenshot"),
             QCoreApplication::translate("main", "Quit once the screenshot is written."));
-    parser.addOptions({langOption, themeOption, screenshotOption, quitOption});
+    const QCommandLineOption pageOption(
+            QStringLiteral("page"),
+            QCoreApplication::translate(
+                    "main", "View to open: context, processes, runners or reinit-events."),
+            QCoreApplication::translate("main", "view"));
+    const QCommandLineOption runOption(
+            QStringLiteral("run"),
+            QCoreApplication::translate(
+                    "main", "Start COMMAND in this machine's agent and show it (repeatable)."),
+            QCoreApplication::translate("main", "command"));
+    parser.addOptions(
+            {langOption, themeOption, pageOption, runOption, screenshotOption, quitOption});
+    parser.addPositionalArgument(
+            QStringLiteral("folder"),
+            QCoreApplication::translate("main",
+                                        "Working directory of this machine's agent (default: the "
+                                        "current directory)."),
+            QStringLiteral("[folder]"));
     parser.process(app);
+
+    const QStringList positional = parser.positionalArguments();
+    const QString workDir =
+            QFileInfo(positional.isEmpty() ? QDir::currentPath() : positional.first())
+                    .absoluteFilePath();
+    if (!QFileInfo(workDir).isDir()) {
+        std::fprintf(
+                stderr, "%s\n",
+                qPrintable(QCoreApplication::translate("main", "Not a folder: %1").arg(workDir)));
+        return 2;
+    }
 
     Theme theme;
     Theme::Scheme scheme = Theme::storedScheme();
@@ -109,9 +142,53 @@ int main(int argc, char *argv[])
     theme.setScheme(scheme);
 
     MainWindow window(&theme);
+    if (parser.isSet(pageOption)) {
+        const QStringList pages = {QStringLiteral("context"), QStringLiteral("processes"),
+                                   QStringLiteral("runners"), QStringLiteral("reinit-events")};
+        const qsizetype page = pages.indexOf(parser.value(pageOption));
+        if (page < 0) {
+            std::fprintf(stderr, "%s\n",
+                         qPrintable(QCoreApplication::translate(
+                                            "main", "Unknown view: %1 (expected one of %2)")
+                                            .arg(parser.value(pageOption),
+                                                 pages.join(QStringLiteral(", ")))));
+            return 2;
+        }
+        window.setCurrentPage(MainWindow::Page(page));
+    }
+
+    // This machine's agent, in process; the UI talks to it over loopback like to any other.
+    Agent::Options agentOptions;
+    agentOptions.workingDirectory = workDir;
+    Agent agent(agentOptions);
+    QString agentError;
+    std::unique_ptr<ProcessClient> localClient;
+    if (agent.start(&agentError)) {
+        std::printf("%s\n%s\n%s\n",
+                    qPrintable(QCoreApplication::translate("main", "This machine's agent: %1")
+                                       .arg(agent.url().toString())),
+                    qPrintable(QCoreApplication::translate("main", "Agent token file: %1")
+                                       .arg(agent.tokenFile())),
+                    qPrintable(QCoreApplication::translate("main", "Agent working directory: %1")
+                                       .arg(workDir)));
+        std::fflush(stdout);
+        localClient = std::make_unique<ProcessClient>(agent.url(), agent.token());
+        window.setLocalAgent(localClient.get(), agent.tokenFile());
+        for (const QString &command : parser.values(runOption)) {
+            ProcessClient::StartRequest request;
+            request.command = command;
+            window.processesView()->startProcess(request);
+        }
+    } else {
+        std::fprintf(stderr, "%s\n", qPrintable(agentError));
+        window.setLocalAgentError(agentError);
+    }
     window.show();
     if (parser.isSet(screenshotOption)) {
         scheduleScreenshot(&window, parser.value(screenshotOption), parser.isSet(quitOption));
     }
-    return QApplication::exec();
+    const int status = QApplication::exec();
+    // Detach the view from the client before both go; the agent's destructor ends processes.
+    window.processesView()->setClient(nullptr, false);
+    return status;
 }

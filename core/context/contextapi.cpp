@@ -1,0 +1,298 @@
+#include "contextapi.h"
+
+#include "contextmanager.h"
+#include "contextpushloop.h"
+#include "http/apiserver.h"
+#include "http/jsonresponse.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTimer>
+#include <QWebSocket>
+
+using Method = QHttpServerRequest::Method;
+using Status = QHttpServerResponder::StatusCode;
+using JsonResponse::goQuoted;
+
+namespace {
+
+QJsonArray sourcesJson(const QStringList &sources)
+{
+    QJsonArray array;
+    for (const QString &path : sources) {
+        array.append(QJsonObject {{QStringLiteral("path"), path}});
+    }
+    return array;
+}
+
+QJsonObject pushStatusJson(const ContextPushLoop *loop)
+{
+    return loop ? loop->status().toJson() : ContextPushStatus().toJson();
+}
+
+void sendJson(QWebSocket *socket, const QJsonObject &object)
+{
+    socket->sendTextMessage(
+            QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact)));
+}
+
+} // namespace
+
+ContextApi::ContextApi(ContextManager *manager, ContextPushLoop *pushLoop, ApiServer *server,
+                       QObject *parent)
+    : QObject(parent)
+    , m_manager(manager)
+    , m_pushLoop(pushLoop)
+{
+    using Handler = void (ContextApi::*)(const ApiRequest &, QHttpServerResponder &);
+    const auto bind = [this](Handler handler) {
+        return [this, handler](const ApiRequest &request, QHttpServerResponder &responder) {
+            if (!m_manager) {
+                JsonResponse::message(responder, Status::ServiceUnavailable,
+                                      QStringLiteral("The context manager is gone."));
+                return;
+            }
+            (this->*handler)(request, responder);
+        };
+    };
+    const QString base = QStringLiteral("/api/v0/context");
+    server->addRoute(Method::Get, base + QStringLiteral("/sources"),
+                     bind(&ContextApi::handleListSources));
+    server->addRoute(Method::Post, base + QStringLiteral("/sources"),
+                     bind(&ContextApi::handleAddSource));
+    server->addRoute(Method::Get, base + QStringLiteral("/sources/{path}"),
+                     bind(&ContextApi::handleGetSource));
+    server->addRoute(Method::Delete, base + QStringLiteral("/sources/{path}"),
+                     bind(&ContextApi::handleDeleteSource));
+    server->addRoute(Method::Post, base + QStringLiteral("/resync"),
+                     bind(&ContextApi::handleResync));
+    server->addRoute(Method::Get, base + QStringLiteral("/snapshot"),
+                     bind(&ContextApi::handleSnapshot));
+    server->addRoute(Method::Get, base + QStringLiteral("/content"),
+                     bind(&ContextApi::handleContent));
+    server->addRoute(Method::Get, base + QStringLiteral("/timeline"),
+                     bind(&ContextApi::handleTimeline));
+    server->addRoute(Method::Get, base + QStringLiteral("/push"),
+                     bind(&ContextApi::handlePushStatus));
+    server->addRoute(Method::Post, base + QStringLiteral("/push/retry"),
+                     bind(&ContextApi::handlePushRetry));
+    server->addWebSocketRoute(base + QStringLiteral("/watch"),
+                              [this](std::unique_ptr<QWebSocket> socket, const ApiRequest &) {
+                                  handleWatch(socket.release());
+                              });
+}
+
+ContextApi::~ContextApi() = default;
+
+void ContextApi::handleListSources(const ApiRequest &, QHttpServerResponder &responder)
+{
+    JsonResponse::write(responder, Status::Ok, sourcesJson(m_manager->sources()));
+}
+
+void ContextApi::handleAddSource(const ApiRequest &request, QHttpServerResponder &responder)
+{
+    QString error;
+    const std::optional<QJsonObject> body = request.jsonObject(&error);
+    if (!body) {
+        JsonResponse::message(responder, Status::BadRequest,
+                              QStringLiteral("Request body must be valid JSON."), error);
+        return;
+    }
+    const QJsonValue path = body->value(QStringLiteral("path"));
+    if (!path.isUndefined() && !path.isNull() && !path.isString()) {
+        JsonResponse::message(
+                responder, Status::BadRequest, QStringLiteral("Request body must be valid JSON."),
+                QStringLiteral(
+                        "json: cannot unmarshal %1 into Go struct field Source.path of type string")
+                        .arg(path.isDouble() ? QStringLiteral("number") : QStringLiteral("value")));
+        return;
+    }
+    const std::optional<QString> identity = m_manager->addSource(path.toString(), &error);
+    if (!identity) {
+        JsonResponse::message(responder, Status::BadRequest,
+                              QStringLiteral("Could not add context source."), error);
+        return;
+    }
+    JsonResponse::write(responder, Status::Created,
+                        QJsonObject {{QStringLiteral("path"), *identity}});
+}
+
+void ContextApi::handleGetSource(const ApiRequest &request, QHttpServerResponder &responder)
+{
+    const QString path = request.param(QStringLiteral("path"));
+    const auto found = m_manager->hasSource(path);
+    if (!found) {
+        JsonResponse::message(responder, Status::BadRequest,
+                              QStringLiteral("Invalid context source path."),
+                              QStringLiteral("path %1 is not absolute").arg(goQuoted(path)));
+        return;
+    }
+    if (!found->second) {
+        JsonResponse::message(
+                responder, Status::NotFound, QStringLiteral("Context source not found."),
+                QStringLiteral("No source registered for path %1.").arg(goQuoted(path)));
+        return;
+    }
+    JsonResponse::write(responder, Status::Ok,
+                        QJsonObject {{QStringLiteral("path"), found->first}});
+}
+
+void ContextApi::handleDeleteSource(const ApiRequest &request, QHttpServerResponder &responder)
+{
+    const QString path = request.param(QStringLiteral("path"));
+    QString error;
+    if (!m_manager->removeSource(path, &error)) {
+        JsonResponse::message(
+                responder, Status::NotFound, QStringLiteral("Context source not found."),
+                QStringLiteral("No source registered for path %1.").arg(goQuoted(path)));
+        return;
+    }
+    responder.write(Status::NoContent);
+}
+
+void ContextApi::handleResync(const ApiRequest &, QHttpServerResponder &responder)
+{
+    if (m_manager->isClosed()) {
+        JsonResponse::message(responder, Status::InternalServerError,
+                              QStringLiteral("Resync failed."),
+                              QStringLiteral("agentcontext: manager closed"));
+        return;
+    }
+    // Answer when this resolve is published, without blocking the event loop.
+    auto held = std::make_shared<QHttpServerResponder>(std::move(responder));
+    auto *context = new QObject(this);
+    const quint64 ticket = m_manager->resync();
+    connect(m_manager, &ContextManager::resyncFinished, context,
+            [held, context, ticket](quint64 finished, const ContextSnapshot &snapshot) {
+                if (finished != ticket) {
+                    return;
+                }
+                JsonResponse::write(*held, Status::Ok, snapshot.toJson());
+                context->deleteLater();
+            });
+    QTimer::singleShot(ResyncTimeout, context, [held, context] {
+        JsonResponse::message(*held, Status::GatewayTimeout, QStringLiteral("Resync failed."),
+                              QStringLiteral("context deadline exceeded"));
+        context->deleteLater();
+    });
+}
+
+void ContextApi::handleSnapshot(const ApiRequest &, QHttpServerResponder &responder)
+{
+    JsonResponse::write(responder, Status::Ok, m_manager->snapshot().toJson());
+}
+
+void ContextApi::handleContent(const ApiRequest &request, QHttpServerResponder &responder)
+{
+    const QString id = request.query().queryItemValue(QStringLiteral("id"), QUrl::FullyDecoded);
+    const ContextSnapshot snapshot = m_manager->snapshot();
+    for (const ContextResource &resource : snapshot.resources) {
+        if (resource.id != id) {
+            continue;
+        }
+        if (resource.kind == ResourceKind::McpConfig) {
+            JsonResponse::message(
+                    responder, Status::Forbidden,
+                    QStringLiteral("MCP config contents never leave the agent."),
+                    QStringLiteral("%1 may hold secrets; only its hash and size are shared.")
+                            .arg(resource.source));
+            return;
+        }
+        if (resource.status != ResourceStatus::Ok) {
+            JsonResponse::message(
+                    responder, Status::NotFound, QStringLiteral("Resource has no content."),
+                    QStringLiteral("%1 is %2: %3")
+                            .arg(resource.id, resourceStatusName(resource.status), resource.error));
+            return;
+        }
+        JsonResponse::write(responder, Status::Ok,
+                            QJsonObject {{QStringLiteral("id"), resource.id},
+                                         {QStringLiteral("kind"), resourceKindName(resource.kind)},
+                                         {QStringLiteral("size_bytes"), qint64(resource.sizeBytes)},
+                                         {QStringLiteral("content_base64"),
+                                          QString::fromLatin1(resource.payload.toBase64())}});
+        return;
+    }
+    JsonResponse::message(responder, Status::NotFound, QStringLiteral("Resource not found."),
+                          QStringLiteral("No resource %1 in snapshot version %2.")
+                                  .arg(goQuoted(id))
+                                  .arg(snapshot.version));
+}
+
+void ContextApi::handleTimeline(const ApiRequest &, QHttpServerResponder &responder)
+{
+    QJsonArray entries;
+    for (const ContextTimelineEntry &entry : m_manager->timeline()) {
+        entries.append(entry.toJson());
+    }
+    JsonResponse::write(responder, Status::Ok, QJsonObject {{QStringLiteral("timeline"), entries}});
+}
+
+void ContextApi::handlePushStatus(const ApiRequest &, QHttpServerResponder &responder)
+{
+    JsonResponse::write(responder, Status::Ok, pushStatusJson(m_pushLoop));
+}
+
+void ContextApi::handlePushRetry(const ApiRequest &, QHttpServerResponder &responder)
+{
+    if (!m_pushLoop) {
+        JsonResponse::message(
+                responder, Status::Conflict, QStringLiteral("Pushing is not configured."),
+                QStringLiteral("Start the agent with --control-plane to push context."));
+        return;
+    }
+    if (m_pushLoop->state() != ContextPushLoop::State::BackingOff) {
+        JsonResponse::message(responder, Status::Conflict,
+                              QStringLiteral("No push is waiting for a retry."),
+                              QStringLiteral("The push loop is %1.")
+                                      .arg(ContextPushLoop::stateName(m_pushLoop->state())));
+        return;
+    }
+    m_pushLoop->retryNow();
+    JsonResponse::write(responder, Status::Ok, pushStatusJson(m_pushLoop));
+}
+
+void ContextApi::handleWatch(QWebSocket *socket)
+{
+    socket->setParent(this);
+    connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
+    QJsonArray timeline;
+    for (const ContextTimelineEntry &entry : m_manager->timeline()) {
+        timeline.append(entry.toJson());
+    }
+    sendJson(socket,
+             {{QStringLiteral("type"), QStringLiteral("hello")},
+              {QStringLiteral("snapshot"), m_manager->snapshot().toJson()},
+              {QStringLiteral("sources"), sourcesJson(m_manager->sources())},
+              {QStringLiteral("push"), pushStatusJson(m_pushLoop)},
+              {QStringLiteral("timeline"), timeline},
+              {QStringLiteral("resolving"), m_manager->isResolving()}});
+    connect(m_manager, &ContextManager::snapshotChanged, socket,
+            [this, socket](const ContextSnapshot &snapshot) {
+                const QList<ContextTimelineEntry> timeline = m_manager->timeline();
+                QJsonObject o {{QStringLiteral("type"), QStringLiteral("snapshot")},
+                               {QStringLiteral("snapshot"), snapshot.toJson()}};
+                if (!timeline.isEmpty() && timeline.last().version == snapshot.version) {
+                    o.insert(QStringLiteral("timeline_entry"), timeline.last().toJson());
+                }
+                sendJson(socket, o);
+            });
+    connect(m_manager, &ContextManager::sourcesChanged, socket,
+            [socket](const QStringList &sources) {
+                sendJson(socket,
+                         {{QStringLiteral("type"), QStringLiteral("sources")},
+                          {QStringLiteral("sources"), sourcesJson(sources)}});
+            });
+    connect(m_manager, &ContextManager::resolvingChanged, socket, [socket](bool resolving) {
+        sendJson(socket,
+                 {{QStringLiteral("type"), QStringLiteral("resolving")},
+                  {QStringLiteral("resolving"), resolving}});
+    });
+    if (m_pushLoop) {
+        connect(m_pushLoop, &ContextPushLoop::statusChanged, socket, [this, socket] {
+            sendJson(socket,
+                     {{QStringLiteral("type"), QStringLiteral("push")},
+                      {QStringLiteral("push"), pushStatusJson(m_pushLoop)}});
+        });
+    }
+}

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <QObject>
+#include <QPointer>
+
+#include <chrono>
+
+class ApiRequest;
+class ApiServer;
+class ContextManager;
+class ContextPushLoop;
+class QHttpServerResponder;
+class QWebSocket;
+
+// The agent's context API, compatible with Coder's agentcontext api.go:
+//   GET/POST /api/v0/context/sources, GET/DELETE /api/v0/context/sources/{path},
+//   POST /api/v0/context/resync
+// and our extensions: GET /snapshot, GET /content?id=, GET /timeline, GET /push,
+// POST /push/retry, and the WebSocket GET /watch (snapshots, push status and sources as they
+// change). MCP config bytes are never served: /content answers 403 for them.
+class ContextApi : public QObject
+{
+    Q_OBJECT
+public:
+    // How long POST /resync waits for its resolve before answering 504.
+    static constexpr std::chrono::seconds ResyncTimeout {60};
+
+    ContextApi(ContextManager *manager, ContextPushLoop *pushLoop, ApiServer *server,
+               QObject *parent = nullptr);
+    ~ContextApi() override;
+
+private:
+    void handleListSources(const ApiRequest &request, QHttpServerResponder &responder);
+    void handleAddSource(const ApiRequest &request, QHttpServerResponder &responder);
+    void handleGetSource(const ApiRequest &request, QHttpServerResponder &responder);
+    void handleDeleteSource(const ApiRequest &request, QHttpServerResponder &responder);
+    void handleResync(const ApiRequest &request, QHttpServerResponder &responder);
+    void handleSnapshot(const ApiRequest &request, QHttpServerResponder &responder);
+    void handleContent(const ApiRequest &request, QHttpServerResponder &responder);
+    void handleTimeline(const ApiRequest &request, QHttpServerResponder &responder);
+    void handlePushStatus(const ApiRequest &request, QHttpServerResponder &responder);
+    void handlePushRetry(const ApiRequest &request, QHttpServerResponder &responder);
+    void handleWatch(QWebSocket *socket);
+
+    QPointer<ContextManager> m_manager;
+    QPointer<ContextPushLoop> m_pushLoop;
+};

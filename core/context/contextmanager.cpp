@@ -1,0 +1,318 @@
+#include "contextmanager.h"
+
+#include "contextpaths.h"
+#include "contextwatcher.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QSet>
+#include <QtConcurrent>
+
+Q_DECLARE_LOGGING_CATEGORY(lcContext)
+
+namespace {
+
+struct ResolveResult
+{
+    ContextSnapshot snapshot;
+    ContextWatcher::WatchSet watchSet;
+};
+
+} // namespace
+
+struct ContextManager::Job
+{
+    quint64 generation = 0;
+    QList<quint64> tickets;
+    std::atomic_bool cancelled {false};
+    QFutureWatcher<ResolveResult> watcher;
+};
+
+ContextManager::ContextManager(Options options, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_clock(m_options.clock ? m_options.clock : Clock::system())
+    , m_resolver(m_options.resolver)
+{
+    for (const QString &path : std::as_const(m_options.initialSources)) {
+        QString error;
+        const std::optional<QString> identity = ContextPaths::lexicalPath(path, home(), &error);
+        if (!identity) {
+            qCWarning(lcContext) << "Skipping initial source" << path << ":" << error;
+        } else if (!m_sources.contains(*identity)) {
+            m_sources.append(*identity);
+        }
+    }
+    if (m_options.watch) {
+        ContextWatcher::Options watcherOptions;
+        watcherOptions.debounce = m_options.debounce;
+        watcherOptions.maxWatches = m_options.maxWatches;
+        watcherOptions.degradedRescanInterval = m_options.degradedRescanInterval;
+        watcherOptions.clock = m_clock;
+        m_watcher = new ContextWatcher(watcherOptions, this);
+        connect(m_watcher, &ContextWatcher::changed, this, &ContextManager::startResolve);
+    }
+}
+
+ContextManager::~ContextManager()
+{
+    // Shutdown: the worker threads hold pointers into the jobs, so wait for them.
+    if (m_running) {
+        m_running->cancelled = true;
+        m_running->watcher.waitForFinished();
+    }
+    for (const auto &job : m_superseded) {
+        job->watcher.waitForFinished();
+    }
+}
+
+QString ContextManager::home() const
+{
+    return m_options.homeDirectory.isEmpty() ? QDir::homePath() : m_options.homeDirectory;
+}
+
+QString ContextManager::workingDirectory() const
+{
+    return m_options.workingDirectory ? m_options.workingDirectory().trimmed() : QString();
+}
+
+void ContextManager::start()
+{
+    if (m_started || m_closed) {
+        return;
+    }
+    m_started = true;
+    startResolve();
+}
+
+void ContextManager::close()
+{
+    if (m_closed) {
+        return;
+    }
+    m_closed = true;
+    if (m_running) {
+        m_running->cancelled = true;
+    }
+    if (m_watcher) {
+        m_watcher->close();
+    }
+    Q_EMIT closed();
+}
+
+QList<ScanRoot> ContextManager::scanRoots() const
+{
+    // User sources in insertion order, then the built-in roots, then the working directory;
+    // read afresh on each resolve so a late working directory is picked up.
+    QList<ScanRoot> roots;
+    for (const QString &source : m_sources) {
+        roots.append(ScanRoot {source, source});
+    }
+    if (m_options.includeBuiltinRoots) {
+        roots.append(ContextResolver::defaultBuiltinRoots(home()));
+    }
+    const QString workDir = workingDirectory();
+    if (!workDir.isEmpty()) {
+        roots.append(ScanRoot {workDir, QString()});
+    }
+    return roots;
+}
+
+QStringList ContextManager::effectiveAllowedRoots() const
+{
+    QStringList roots = m_options.allowedRoots;
+    if (roots.isEmpty()) {
+        roots = {QStringLiteral("~"), QStringLiteral("~/.coder"), QStringLiteral("~/.claude")};
+    }
+    const QString workDir = workingDirectory();
+    if (!workDir.isEmpty()) {
+        roots.append(workDir);
+    }
+    QStringList expanded;
+    for (const QString &root : std::as_const(roots)) {
+        QString error;
+        if (const auto path = ContextPaths::lexicalPath(root, home(), &error)) {
+            expanded.append(*path);
+        }
+    }
+    return expanded;
+}
+
+std::optional<QString> ContextManager::addSource(const QString &path, QString *error)
+{
+    QString reason;
+    const std::optional<QString> identity = ContextPaths::lexicalPath(path, home(), &reason);
+    if (!identity) {
+        *error = QStringLiteral("canonicalize: %1").arg(reason);
+        return std::nullopt;
+    }
+    // Validate the canonical form (symlinks resolved) so a link cannot escape the roots.
+    if (!ContextPaths::validateSourcePath(path, ContextPaths::canonicalizePath(path, home()),
+                                          effectiveAllowedRoots(), &reason)) {
+        *error = reason;
+        return std::nullopt;
+    }
+    if (m_sources.contains(*identity)) {
+        return identity;
+    }
+    m_sources.append(*identity);
+    Q_EMIT sourcesChanged(m_sources);
+    startResolve();
+    return identity;
+}
+
+bool ContextManager::removeSource(const QString &path, QString *error)
+{
+    QString reason;
+    const std::optional<QString> identity = ContextPaths::lexicalPath(path, home(), &reason);
+    if (!identity || !m_sources.removeOne(*identity)) {
+        *error = QStringLiteral("source not found");
+        return false;
+    }
+    Q_EMIT sourcesChanged(m_sources);
+    startResolve();
+    return true;
+}
+
+std::optional<std::pair<QString, bool>> ContextManager::hasSource(const QString &path) const
+{
+    QString error;
+    const std::optional<QString> identity = ContextPaths::lexicalPath(path, home(), &error);
+    if (!identity) {
+        return std::nullopt;
+    }
+    return std::pair {*identity, m_sources.contains(*identity)};
+}
+
+void ContextManager::seedSources(const QStringList &paths)
+{
+    bool added = false;
+    for (const QString &path : paths) {
+        QString error;
+        const std::optional<QString> identity = ContextPaths::lexicalPath(path, home(), &error);
+        if (!identity) {
+            qCWarning(lcContext) << "Skipping seeded source" << path << ":" << error;
+            continue;
+        }
+        if (!m_sources.contains(*identity)) {
+            m_sources.append(*identity);
+            added = true;
+        }
+    }
+    if (added) {
+        Q_EMIT sourcesChanged(m_sources);
+        startResolve();
+    }
+}
+
+quint64 ContextManager::resync()
+{
+    const quint64 ticket = ++m_ticketsIssued;
+    if (m_closed) {
+        QMetaObject::invokeMethod(
+                this, [this, ticket] { Q_EMIT resyncFinished(ticket, m_snapshot); },
+                Qt::QueuedConnection);
+        return ticket;
+    }
+    startResolve();
+    m_running->tickets.append(ticket);
+    return ticket;
+}
+
+QString ContextManager::watcherDegradation() const
+{
+    return m_watcher ? m_watcher->degradation() : QString();
+}
+
+void ContextManager::startResolve()
+{
+    if (m_closed || !m_started) {
+        return;
+    }
+    auto job = std::make_unique<Job>();
+    job->generation = ++m_generation;
+    if (m_running) {
+        // Overtaken: stop it early; its waiters get this newer resolve instead.
+        m_running->cancelled = true;
+        job->tickets = std::exchange(m_running->tickets, {});
+        m_superseded.push_back(std::move(m_running));
+    }
+    Job *raw = job.get();
+    connect(&raw->watcher, &QFutureWatcherBase::finished, this, [this, raw] { onResolved(raw); });
+    const QList<ScanRoot> roots = scanRoots();
+    const ContextResolver resolver = m_resolver;
+    const int maxDepth = m_options.resolver.maxDepth;
+    const bool watch = m_watcher != nullptr;
+    raw->watcher.setFuture(QtConcurrent::run([resolver, roots, raw, maxDepth, watch] {
+        ResolveResult result;
+        QStringList directories;
+        result.snapshot = resolver.resolve(roots, &raw->cancelled, watch ? &directories : nullptr);
+        if (watch && !raw->cancelled) {
+            result.watchSet =
+                    ContextWatcher::watchSetFor(roots, directories, result.snapshot, maxDepth);
+        }
+        return result;
+    }));
+    const bool wasResolving = isResolving();
+    m_running = std::move(job);
+    if (!wasResolving) {
+        Q_EMIT resolvingChanged(true);
+    }
+}
+
+void ContextManager::onResolved(Job *job)
+{
+    if (job != m_running.get()) {
+        std::erase_if(m_superseded, [job](const auto &j) { return j.get() == job; });
+        return;
+    }
+    std::unique_ptr<Job> finished = std::move(m_running);
+    Q_EMIT resolvingChanged(false);
+    if (finished->cancelled || m_closed) {
+        return; // a cancelled resolve publishes nothing
+    }
+    ResolveResult result = finished->watcher.result();
+    ContextSnapshot next = std::move(result.snapshot);
+    next.version = ++m_version;
+    if (next.snapshotError.isEmpty() && m_watcher && !m_watcher->degradation().isEmpty()) {
+        next.snapshotError = m_watcher->degradation();
+    }
+    recordTimeline(m_snapshot, next);
+    m_snapshot = next;
+    if (m_watcher) {
+        m_watcher->sync(result.watchSet);
+    }
+    qCDebug(lcContext) << "Published version" << next.version << "with" << next.resources.size()
+                       << "resources";
+    Q_EMIT snapshotChanged(m_snapshot);
+    for (quint64 ticket : std::as_const(finished->tickets)) {
+        Q_EMIT resyncFinished(ticket, m_snapshot);
+    }
+}
+
+void ContextManager::recordTimeline(const ContextSnapshot &previous, const ContextSnapshot &next)
+{
+    ContextTimelineEntry entry;
+    entry.version = next.version;
+    entry.publishedAtMSecs = m_clock->nowMSecs();
+    entry.aggregateHash = next.aggregateHash;
+    QHash<QString, const ContextResource *> before;
+    for (const ContextResource &r : previous.resources) {
+        before.insert(r.id, &r);
+    }
+    for (const ContextResource &r : next.resources) {
+        const ContextResource *old = before.take(r.id);
+        if (!old) {
+            entry.added.append(r.id);
+        } else if (old->contentHash != r.contentHash || old->status != r.status) {
+            entry.changed.append(r.id);
+        }
+    }
+    entry.removed = before.keys();
+    entry.removed.sort();
+    m_timeline.append(entry);
+    if (m_timeline.size() > TimelineLength) {
+        m_timeline.removeFirst();
+    }
+}

@@ -1,0 +1,109 @@
+#pragma once
+
+#include "common/clock.h"
+#include "contextresolver.h"
+#include "contextsnapshot.h"
+#include "contexttimelineentry.h"
+
+#include <QFutureWatcher>
+#include <QObject>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+
+class ContextWatcher;
+
+// Owns the context of one agent: the user's scan roots, the current snapshot and its history.
+// Resolves off the GUI thread; a resolve overtaken by a newer one, or cancelled, publishes
+// nothing. Every published resolve gets the next version and is announced by
+// snapshotChanged(), whether or not anything changed (as upstream).
+class ContextManager : public QObject
+{
+    Q_OBJECT
+public:
+    // The last versions kept for the timeline.
+    static constexpr int TimelineLength = 50;
+
+    struct Options
+    {
+        std::function<QString()> workingDirectory; // read on every resolve (late manifests)
+        QString homeDirectory; // empty: the user's home
+        // Roots that addSource() accepts paths under; empty: ~, ~/.coder, ~/.claude. The
+        // working directory is always appended, evaluated per call (seed CRF-7).
+        QStringList allowedRoots;
+        QStringList initialSources; // trusted (template config): not validated
+        ContextResolver::Options resolver;
+        bool includeBuiltinRoots = true;
+        bool watch = true;
+        std::chrono::milliseconds debounce {250}; // upstream DefaultWatchDebounce
+        // Watches the watcher may hold before it degrades to periodic rescans (0: no cap of
+        // our own; the kernel's inotify limit still applies).
+        int maxWatches = 0;
+        std::chrono::milliseconds degradedRescanInterval {30000};
+        Clock *clock = nullptr;
+    };
+
+    explicit ContextManager(Options options, QObject *parent = nullptr);
+    ~ContextManager() override;
+
+    // Starts the first resolve and the watcher.
+    void start();
+    // Stops watching; an in-flight resolve is cancelled and publishes nothing. Idempotent.
+    void close();
+    bool isClosed() const { return m_closed; }
+
+    ContextSnapshot snapshot() const { return m_snapshot; }
+    QList<ContextTimelineEntry> timeline() const { return m_timeline; }
+    QStringList sources() const { return m_sources; }
+    QList<ScanRoot> scanRoots() const;
+    QStringList effectiveAllowedRoots() const;
+    QString workingDirectory() const;
+
+    // Adds a user source after validating it against the allowed roots (symlinks cannot
+    // escape). Returns its identity (the lexical absolute path); adding it again is a no-op.
+    std::optional<QString> addSource(const QString &path, QString *error);
+    // False with "source not found" when absent.
+    bool removeSource(const QString &path, QString *error);
+    // The identity of `path`, and whether it is a source. Nullopt for a malformed path.
+    std::optional<std::pair<QString, bool>> hasSource(const QString &path) const;
+    // Adds trusted sources without validation (bad paths are logged and skipped).
+    void seedSources(const QStringList &paths);
+
+    // Resolves now. The returned ticket is passed to resyncFinished() once this resolve has
+    // been published, or was overtaken (then with the snapshot current at that time).
+    quint64 resync();
+    bool isResolving() const { return m_running != nullptr; }
+    QString watcherDegradation() const;
+    ContextWatcher *watcher() const { return m_watcher; }
+
+Q_SIGNALS:
+    void snapshotChanged(const ContextSnapshot &snapshot);
+    void sourcesChanged(const QStringList &sources);
+    void resyncFinished(quint64 ticket, const ContextSnapshot &snapshot);
+    void resolvingChanged(bool resolving);
+    void closed();
+
+private:
+    struct Job;
+    void startResolve();
+    void onResolved(Job *job);
+    void recordTimeline(const ContextSnapshot &previous, const ContextSnapshot &next);
+    QString home() const;
+
+    Options m_options;
+    Clock *m_clock;
+    ContextResolver m_resolver;
+    ContextWatcher *m_watcher = nullptr;
+    QStringList m_sources;
+    ContextSnapshot m_snapshot;
+    QList<ContextTimelineEntry> m_timeline;
+    quint64 m_version = 0;
+    quint64 m_generation = 0; // of the newest resolve started
+    quint64 m_ticketsIssued = 0;
+    std::unique_ptr<Job> m_running; // the newest resolve, while it runs
+    std::vector<std::unique_ptr<Job>> m_superseded; // cancelled, still finishing
+    bool m_started = false;
+    bool m_closed = false;
+};

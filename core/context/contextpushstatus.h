@@ -1,0 +1,25 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QString>
+
+// Where the push of context to the control plane stands, as the API reports it and the UI
+// shows it.
+struct ContextPushStatus
+{
+    enum class State { Disabled, Idle, Pushing, BackingOff, Stopped };
+
+    State state = State::Disabled;
+    int attempts = 0; // of the current request
+    QString lastError;
+    qint64 nextRetryAtMSecs = 0; // BackingOff: when the retry fires (epoch ms)
+    quint64 lastPushedVersion = 0;
+    bool lastAccepted = false;
+    QString stopReason;
+
+    static QString stateName(State state);
+    static State stateFromName(const QString &name);
+    QJsonObject toJson() const;
+    static ContextPushStatus fromJson(const QJsonObject &object);
+    friend bool operator==(const ContextPushStatus &, const ContextPushStatus &) = default;
+};

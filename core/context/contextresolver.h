@@ -1,0 +1,78 @@
+#pragma once
+
+#include "context/contextsnapshot.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <atomic>
+#include <functional>
+
+// A place the resolver looks for context: a directory (walked) or a single file.
+struct ScanRoot
+{
+    QString path; // absolute
+    QString userSource; // the user source it came from; empty for built-ins and the working dir
+
+    friend bool operator==(const ScanRoot &, const ScanRoot &) = default;
+};
+
+// Turns scan roots into a ContextSnapshot: walks each root (Coder's agentcontext Rev A walk),
+// reads what it finds with Rev B's safety rules (symlink containment, size caps, front-matter
+// and MCP shape checks) and hashes the result. Pure: safe to run on any thread, concurrently.
+class ContextResolver
+{
+public:
+    // Upstream defaults (agentcontext constants).
+    static constexpr int DefaultMaxScanDepth = 8; // DefaultMaxScanDepth, Rev A
+    static constexpr qint64 DefaultMaxResourceBytes = 64 * 1024; // DefaultMaxResourceBytes
+    static constexpr qint64 DefaultMaxSnapshotBytes = 2 * 1024 * 1024; // DefaultMaxSnapshotBytes
+    static constexpr int DefaultMaxResources = 500; // DefaultMaxResources
+
+    // Reads at most `limit` bytes of the regular file `path` into `bytes` and its size on disk
+    // into `size`. Returns false with an OS error text a person understands when the file
+    // cannot be opened or read. Called from the resolving thread, so it must be thread-safe.
+    using FileReader = std::function<bool(const QString &path, qint64 limit, QByteArray *bytes,
+                                          qint64 *size, QString *error)>;
+
+    // Limits; zero or negative values mean the default.
+    struct Options
+    {
+        // Directories are listed down to this many levels below a root (the root is level 0),
+        // so a file is found when its directory is at most maxDepth levels deep.
+        int maxDepth = DefaultMaxScanDepth;
+        qint64 maxResourceBytes = DefaultMaxResourceBytes; // larger files are Oversize
+        qint64 maxSnapshotBytes = DefaultMaxSnapshotBytes; // payload total; the rest Excluded
+        int maxResources = DefaultMaxResources; // resources beyond are Excluded
+        FileReader readFile; // empty: readFile() below
+    };
+
+    ContextResolver();
+    explicit ContextResolver(Options options);
+
+    const Options &options() const { return m_options; }
+
+    // Scans `roots` in order (the first root wins duplicates and skill names) and returns the
+    // snapshot, version 0. Missing roots are skipped silently. When `cancelled` turns true the
+    // walk stops and the result holds only snapshotError "canceled". `walkedDirectories`, if
+    // given, receives every directory that was listed (what a watcher should watch).
+    // Symlinked folders are never descended; a symlinked context file is read only when its
+    // target stays inside its scan root. The walk holds at most maxDepth + 1 folders open.
+    ContextSnapshot resolve(const QList<ScanRoot> &roots,
+                            const std::atomic_bool *cancelled = nullptr,
+                            QStringList *walkedDirectories = nullptr) const;
+
+    // ~/.coder, ~/.coder/skills and ~/.claude/plugins/cache (upstream defaultBuiltinRoots).
+    static QList<ScanRoot> defaultBuiltinRoots(const QString &home);
+    // Directory names never descended into (upstream skipDirNames, Rev A).
+    static QStringList skipDirectoryNames();
+
+    // The default FileReader: POSIX open/fstat/read, never blocking on a FIFO.
+    static bool readFile(const QString &path, qint64 limit, QByteArray *bytes, qint64 *size,
+                         QString *error);
+
+private:
+    Options m_options;
+};

@@ -1,0 +1,40 @@
+#include "contexttimelineentry.h"
+
+#include <QJsonArray>
+
+namespace {
+
+QStringList stringList(const QJsonValue &value)
+{
+    QStringList list;
+    const QJsonArray array = value.toArray();
+    for (const QJsonValue &v : array) {
+        list.append(v.toString());
+    }
+    return list;
+}
+
+} // namespace
+
+QJsonObject ContextTimelineEntry::toJson() const
+{
+    return {{QStringLiteral("version"), qint64(version)},
+            {QStringLiteral("published_at_ms"), publishedAtMSecs},
+            {QStringLiteral("aggregate_hash"), QString::fromLatin1(aggregateHash.toHex())},
+            {QStringLiteral("added"), QJsonArray::fromStringList(added)},
+            {QStringLiteral("removed"), QJsonArray::fromStringList(removed)},
+            {QStringLiteral("changed"), QJsonArray::fromStringList(changed)}};
+}
+
+ContextTimelineEntry ContextTimelineEntry::fromJson(const QJsonObject &o)
+{
+    ContextTimelineEntry entry;
+    entry.version = quint64(o.value(QStringLiteral("version")).toInteger());
+    entry.publishedAtMSecs = o.value(QStringLiteral("published_at_ms")).toInteger();
+    entry.aggregateHash =
+            QByteArray::fromHex(o.value(QStringLiteral("aggregate_hash")).toString().toLatin1());
+    entry.added = stringList(o.value(QStringLiteral("added")));
+    entry.removed = stringList(o.value(QStringLiteral("removed")));
+    entry.changed = stringList(o.value(QStringLiteral("changed")));
+    return entry;
+}

@@ -1,0 +1,190 @@
+#include "contextwatcher.h"
+
+#include "contextresolver.h"
+#include "contextsnapshot.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QFileSystemWatcher>
+#include <QLoggingCategory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcContext)
+
+ContextWatcher::ContextWatcher(Options options, QObject *parent)
+    : QObject(parent)
+    , m_options(options)
+    , m_clock(options.clock ? options.clock : Clock::system())
+    , m_watcher(new QFileSystemWatcher(this))
+{
+    if (m_options.debounce.count() <= 0) {
+        m_options.debounce = std::chrono::milliseconds(250);
+    }
+    connect(m_watcher, &QFileSystemWatcher::directoryChanged, this, &ContextWatcher::onEvent);
+    connect(m_watcher, &QFileSystemWatcher::fileChanged, this, &ContextWatcher::onEvent);
+}
+
+ContextWatcher::~ContextWatcher() = default;
+
+ContextWatcher::WatchSet ContextWatcher::watchSetFor(const QList<ScanRoot> &roots,
+                                                     const QStringList &directories,
+                                                     const ContextSnapshot &snapshot, int maxDepth)
+{
+    Q_UNUSED(maxDepth) // the resolver already stopped at MaxDepth
+    WatchSet set;
+    QSet<QString> seen;
+    const auto addDirectory = [&](const QString &dir) {
+        if (!seen.contains(dir)) {
+            seen.insert(dir);
+            set.directories.append(dir);
+        }
+    };
+    for (const QString &dir : directories) {
+        addDirectory(dir);
+    }
+    for (const ScanRoot &root : roots) {
+        const QFileInfo info(root.path);
+        if (info.isDir()) {
+            addDirectory(QDir::cleanPath(root.path));
+        } else if (info.exists()) {
+            addDirectory(info.absolutePath()); // a file root: its directory tells of replacement
+        } else {
+            // A root that does not exist yet: watch the deepest existing ancestor.
+            QDir dir(root.path);
+            while (!dir.exists() && dir.cdUp()) {
+            }
+            if (dir.exists()) {
+                addDirectory(dir.absolutePath());
+            }
+        }
+    }
+    QSet<QString> files;
+    for (const ContextResource &resource : snapshot.resources) {
+        QString path = resource.source;
+        if (resource.kind == ResourceKind::Skill) {
+            path += QStringLiteral("/SKILL.md");
+        }
+        if (!files.contains(path) && QFileInfo(path).isFile()) {
+            files.insert(path);
+            set.files.append(path);
+        }
+    }
+    return set;
+}
+
+void ContextWatcher::sync(const WatchSet &set)
+{
+    if (m_closed) {
+        return;
+    }
+    const QStringList currentDirs = m_watcher->directories();
+    const QStringList currentFiles = m_watcher->files();
+    const QSet<QString> wantedDirs(set.directories.cbegin(), set.directories.cend());
+    const QSet<QString> wantedFiles(set.files.cbegin(), set.files.cend());
+
+    QStringList remove;
+    for (const QString &dir : currentDirs) {
+        if (!wantedDirs.contains(dir)) {
+            remove.append(dir);
+        }
+    }
+    for (const QString &file : currentFiles) {
+        if (!wantedFiles.contains(file)) {
+            remove.append(file);
+        }
+    }
+    if (!remove.isEmpty()) {
+        m_watcher->removePaths(remove);
+    }
+
+    QStringList add;
+    const QSet<QString> haveDirs(currentDirs.cbegin(), currentDirs.cend());
+    const QSet<QString> haveFiles(currentFiles.cbegin(), currentFiles.cend());
+    for (const QString &dir : set.directories) {
+        if (!haveDirs.contains(dir)) {
+            add.append(dir);
+        }
+    }
+    for (const QString &file : set.files) {
+        if (!haveFiles.contains(file)) {
+            add.append(file);
+        }
+    }
+    qsizetype budget = add.size();
+    if (m_options.maxWatches > 0) {
+        budget = std::max<qsizetype>(0, m_options.maxWatches - watchCount());
+    }
+    const QStringList attempt = add.mid(0, budget);
+    const QStringList failed = attempt.isEmpty() ? QStringList() : m_watcher->addPaths(attempt);
+    const qsizetype unwatched = failed.size() + (add.size() - attempt.size());
+    if (unwatched > 0) {
+        setDegradation(tr("inotify watch limit exceeded (ENOSPC): %1 of %2 paths are not watched; "
+                          "rescanning every %3 s instead")
+                               .arg(unwatched)
+                               .arg(set.directories.size() + set.files.size())
+                               .arg(m_options.degradedRescanInterval.count() / 1000.0));
+    } else {
+        setDegradation({});
+    }
+}
+
+void ContextWatcher::setDegradation(const QString &degradation)
+{
+    if (degradation == m_degradation) {
+        return;
+    }
+    m_degradation = degradation;
+    if (m_degradation.isEmpty()) {
+        m_rescan.reset();
+    } else {
+        qCWarning(lcContext).noquote() << m_degradation;
+        scheduleRescan();
+    }
+    Q_EMIT degradationChanged(m_degradation);
+}
+
+void ContextWatcher::scheduleRescan()
+{
+    // Periodic rescans keep the snapshot correct where watches are missing.
+    m_rescan = m_clock->callAfter(m_options.degradedRescanInterval, this, [this] {
+        Q_EMIT changed();
+        scheduleRescan();
+    });
+}
+
+void ContextWatcher::onEvent()
+{
+    if (m_closed) {
+        return;
+    }
+    // Trailing edge: every event restarts the wait, so a burst yields one change.
+    m_debounce = m_clock->callAfter(m_options.debounce, this, [this] {
+        m_debounce.reset();
+        Q_EMIT changed();
+    });
+}
+
+void ContextWatcher::close()
+{
+    m_closed = true;
+    m_debounce.reset();
+    m_rescan.reset();
+    const QStringList all = m_watcher->directories() + m_watcher->files();
+    if (!all.isEmpty()) {
+        m_watcher->removePaths(all);
+    }
+}
+
+int ContextWatcher::watchCount() const
+{
+    return int(m_watcher->directories().size() + m_watcher->files().size());
+}
+
+QStringList ContextWatcher::watchedDirectories() const
+{
+    return m_watcher->directories();
+}
+
+QStringList ContextWatcher::watchedFiles() const
+{
+    return m_watcher->files();
+}

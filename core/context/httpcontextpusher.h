@@ -1,0 +1,30 @@
+#pragma once
+
+#include "contextpusher.h"
+
+#include <QPointer>
+#include <QUrl>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+
+// Pushes snapshots to a control plane: POST {base}/api/v2/workspaceagents/me/context-state with
+// the agent's token. 404, 405 and 501 mean the peer does not implement it.
+class HttpContextPusher : public ContextPusher
+{
+    Q_OBJECT
+public:
+    HttpContextPusher(const QUrl &controlPlane, const QByteArray &token, QObject *parent = nullptr);
+    ~HttpContextPusher() override;
+
+    void push(const ContextPushRequest &request,
+              std::function<void(const ContextPushResult &)> done) override;
+    void cancel() override;
+    QUrl endpoint() const;
+
+private:
+    QUrl m_base;
+    QByteArray m_token;
+    QNetworkAccessManager *m_network;
+    QPointer<QNetworkReply> m_reply;
+};

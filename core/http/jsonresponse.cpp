@@ -1,0 +1,73 @@
+#include "jsonresponse.h"
+
+#include <QHttpHeaders>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace JsonResponse {
+
+QByteArray encode(const QJsonValue &body)
+{
+    QJsonDocument document;
+    if (body.isArray()) {
+        document = QJsonDocument(body.toArray());
+    } else {
+        document = QJsonDocument(body.toObject());
+    }
+    // Go's encoder ends the document with a newline; clients that compare bodies expect it.
+    return document.toJson(QJsonDocument::Compact) + '\n';
+}
+
+void write(QHttpServerResponder &responder, Status status, const QJsonValue &body)
+{
+    QHttpHeaders headers;
+    headers.append(QHttpHeaders::WellKnownHeader::ContentType, "application/json");
+    responder.write(encode(body), headers, status);
+}
+
+void message(QHttpServerResponder &responder, Status status, const QString &message,
+             const QString &detail)
+{
+    QJsonObject body {{QStringLiteral("message"), message}};
+    if (!detail.isEmpty()) {
+        body.insert(QStringLiteral("detail"), detail);
+    }
+    write(responder, status, body);
+}
+
+QString goQuoted(const QString &text)
+{
+    QString out;
+    out.reserve(text.size() + 2);
+    out += QLatin1Char('"');
+    for (const QChar c : text) {
+        switch (c.unicode()) {
+        case '"':
+            out += QLatin1String("\\\"");
+            break;
+        case '\\':
+            out += QLatin1String("\\\\");
+            break;
+        case '\n':
+            out += QLatin1String("\\n");
+            break;
+        case '\r':
+            out += QLatin1String("\\r");
+            break;
+        case '\t':
+            out += QLatin1String("\\t");
+            break;
+        default:
+            if (c.unicode() < 0x20 || c.unicode() == 0x7f) {
+                out += QStringLiteral("\\x%1").arg(c.unicode(), 2, 16, QLatin1Char('0'));
+            } else {
+                out += c;
+            }
+        }
+    }
+    out += QLatin1Char('"');
+    return out;
+}
+
+} // namespace JsonResponse

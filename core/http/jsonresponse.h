@@ -1,0 +1,21 @@
+#pragma once
+
+#include <QHttpServerResponder>
+#include <QJsonValue>
+#include <QString>
+
+// Writes JSON answers in Coder's shapes: any value, or codersdk.Response
+// {"message", "detail"} for errors and plain messages. The one place responses are formatted.
+namespace JsonResponse {
+
+using Status = QHttpServerResponder::StatusCode;
+
+void write(QHttpServerResponder &responder, Status status, const QJsonValue &body);
+// `detail` is omitted when empty, as Go's omitempty does.
+void message(QHttpServerResponder &responder, Status status, const QString &message,
+             const QString &detail = {});
+QByteArray encode(const QJsonValue &body);
+// A string quoted as Go's %q does, for messages that must match upstream's byte for byte.
+QString goQuoted(const QString &text);
+
+} // namespace JsonResponse

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+#include <optional>
+
+// The secret every agent and control-plane request must carry. Generated on first start into
+// a file only its owner can read (0600); an existing file with looser permissions is tightened.
+namespace TokenFile {
+
+// Reads the token in `path`, or creates the file with a new random token.
+std::optional<QByteArray> loadOrCreate(const QString &path, QString *error);
+// Reads an existing token file (for clients).
+std::optional<QByteArray> read(const QString &path, QString *error);
+// 32 random bytes, hex encoded.
+QByteArray generate();
+
+} // namespace TokenFile

@@ -1,0 +1,160 @@
+#include "managedprocess.h"
+
+#include "common/clock.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QLoggingCategory>
+#include <QProcess>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <unistd.h>
+
+Q_DECLARE_LOGGING_CATEGORY(lcProcess)
+
+namespace {
+
+// The pgrp field of /proc/PID/stat: the fifth field, after the parenthesised command name
+// (which may itself contain spaces and parentheses).
+qint64 processGroupOf(const QString &statPath)
+{
+    QFile stat(statPath);
+    if (!stat.open(QIODevice::ReadOnly)) {
+        return -1;
+    }
+    const QByteArray line = stat.readAll();
+    const qsizetype close = line.lastIndexOf(')');
+    if (close < 0) {
+        return -1;
+    }
+    const QList<QByteArray> fields = line.mid(close + 2).split(' ');
+    // fields: state ppid pgrp ...
+    return fields.size() > 2 ? fields.at(2).toLongLong() : -1;
+}
+
+} // namespace
+
+ManagedProcess::ManagedProcess(Spec spec, Clock *clock, QObject *parent)
+    : QObject(parent)
+    , m_environment(std::move(spec.environment))
+    , m_clock(clock)
+    , m_process(new QProcess(this))
+    , m_capture(spec.captureCapBytes)
+{
+    m_info.id = spec.id;
+    m_info.command = spec.command;
+    m_info.workDir = spec.workDir;
+    m_info.chatId = spec.chatId;
+    m_info.background = spec.background;
+
+    m_process->setProgram(QStringLiteral("sh"));
+    m_process->setArguments({QStringLiteral("-c"), spec.command});
+    m_process->setWorkingDirectory(spec.workDir);
+    m_process->setProcessEnvironment(m_environment);
+    // Both streams into one pipe: the only way to keep their true arrival order.
+    m_process->setProcessChannelMode(QProcess::MergedChannels);
+    m_process->setStandardInputFile(QProcess::nullDevice());
+    m_process->setUnixProcessParameters(QProcess::UnixProcessFlag::ResetSignalHandlers |
+                                        QProcess::UnixProcessFlag::CloseFileDescriptors);
+    // Its own process group, as Coder's agent (Setpgid), so signals reach the whole tree.
+    m_process->setChildProcessModifier([] { ::setpgid(0, 0); });
+
+    connect(m_process, &QProcess::readyReadStandardOutput, this, &ManagedProcess::readOutput);
+    connect(m_process, &QProcess::finished, this,
+            [this](int code, QProcess::ExitStatus status) { onFinished(code, int(status)); });
+}
+
+ManagedProcess::~ManagedProcess()
+{
+    if (m_process->state() != QProcess::NotRunning) {
+        // The manager ends processes before deleting them; this is the last resort.
+        (void)signalGroup(SIGKILL, nullptr);
+        m_process->waitForFinished(2000);
+    }
+}
+
+bool ManagedProcess::start(QString *error)
+{
+    const qint64 now = m_clock->nowMSecs();
+    m_info.startedAtMSecs = now;
+    m_info.startedAtUnix = now / 1000;
+    // Qt reports exec and chdir failures synchronously from start().
+    m_process->start();
+    if (m_process->state() == QProcess::NotRunning) {
+        *error = m_process->errorString();
+        return false;
+    }
+    m_info.pid = m_process->processId();
+    m_info.running = true;
+    qCInfo(lcProcess) << "Started" << m_info.id << "pid" << m_info.pid << "in" << m_info.workDir;
+    return true;
+}
+
+void ManagedProcess::readOutput()
+{
+    const QByteArray data = m_process->readAllStandardOutput();
+    if (data.isEmpty()) {
+        return;
+    }
+    const qint64 offset = m_capture.endOffset();
+    m_headTail.write(data);
+    m_capture.append(data);
+    Q_EMIT outputAppended(offset, data.size());
+}
+
+void ManagedProcess::onFinished(int exitCode, int exitStatus)
+{
+    readOutput();
+    const qint64 now = m_clock->nowMSecs();
+    // Upstream: a process killed by a signal reports -1 (Go's ExitCode()).
+    m_info.exitCode = exitStatus == QProcess::NormalExit ? exitCode : -1;
+    m_info.exitedAtMSecs = now;
+    m_info.exitedAtUnix = now / 1000;
+    m_info.running = false;
+    qCInfo(lcProcess) << "Exited" << m_info.id << "code" << *m_info.exitCode;
+    Q_EMIT finished();
+}
+
+bool ManagedProcess::signalGroup(int signalNumber, QString *error) const
+{
+    if (m_info.pid <= 0) {
+        if (error) {
+            *error = tr("The process has no id.");
+        }
+        return false;
+    }
+    if (::kill(-pid_t(m_info.pid), signalNumber) != 0) {
+        if (error) {
+            *error = QString::fromLocal8Bit(std::strerror(errno));
+        }
+        return false;
+    }
+    return true;
+}
+
+bool ManagedProcess::groupHasMembers() const
+{
+    if (m_info.pid <= 0) {
+        return false;
+    }
+    // A pid is not reused while a process group of that id exists, so finding a member proves
+    // the group is still ours.
+    QDirIterator it(QStringLiteral("/proc"), QDir::Dirs | QDir::NoDotAndDotDot);
+    while (it.hasNext()) {
+        const QString dir = it.next();
+        bool numeric = false;
+        it.fileName().toLongLong(&numeric);
+        if (numeric && processGroupOf(dir + QStringLiteral("/stat")) == m_info.pid) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool ManagedProcess::waitForExit(int msecs)
+{
+    return m_process->state() == QProcess::NotRunning || m_process->waitForFinished(msecs);
+}

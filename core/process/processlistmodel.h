@@ -1,0 +1,61 @@
+#pragma once
+
+#include "processinfo.h"
+
+#include <QAbstractTableModel>
+#include <QTimer>
+
+class Clock;
+
+// The processes of one agent as a table, kept current from the watch stream: one row per
+// process, updated in place. Running durations tick once a second.
+class ProcessListModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column {
+        IdColumn,
+        CommandColumn,
+        WorkDirColumn,
+        ChatColumn,
+        StateColumn,
+        StartedColumn,
+        DurationColumn,
+        ColumnCount
+    };
+    enum Role {
+        ProcessIdRole = Qt::UserRole + 1, // the full id
+        RunningRole,
+        ExitCodeRole, // int, invalid while running
+        SortRole, // a value that sorts naturally for the column
+    };
+
+    explicit ProcessListModel(Clock *clock = nullptr, QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+    void setProcesses(const QList<ProcessInfo> &processes);
+    void updateProcess(const ProcessInfo &process);
+    void removeProcess(const QString &id);
+    void clear();
+
+    int rowOf(const QString &id) const;
+    ProcessInfo process(int row) const { return m_rows.at(row); }
+    std::optional<ProcessInfo> processById(const QString &id) const;
+
+    // "Running", "Exited 0", "Killed" (exit -1).
+    static QString stateText(const ProcessInfo &info);
+    // "1.2 s", "3 min 4 s", "2 h 5 min".
+    static QString durationText(qint64 msecs);
+
+private:
+    void updateTicker();
+
+    Clock *m_clock;
+    QList<ProcessInfo> m_rows;
+    QTimer m_ticker;
+};

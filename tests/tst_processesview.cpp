@@ -1,0 +1,300 @@
+// The Processes view offscreen against a real in-process agent over loopback: start through the
+// dialog, live rows, coloured output, search, kill with confirmation, the AI-client view, errors,
+// notifications, and a screenshot.
+#include "agent/agent.h"
+#include "outputview.h"
+#include "process/processclient.h"
+#include "process/processlistmodel.h"
+#include "process/processmanager.h"
+#include "processesview.h"
+#include "startprocessdialog.h"
+#include "theme.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDir>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QToolButton>
+
+namespace {
+
+const QString app = QStringLiteral(PROCESS_TEST_APP);
+
+bool hasColourNear(const QImage &image, QColor target, int tolerance = 60)
+{
+    const QImage img = image.convertToFormat(QImage::Format_RGB32);
+    for (int y = 0; y < img.height(); ++y) {
+        for (int x = 0; x < img.width(); ++x) {
+            const QColor c = img.pixelColor(x, y);
+            if (std::abs(c.red() - target.red()) + std::abs(c.green() - target.green()) +
+                        std::abs(c.blue() - target.blue()) <
+                tolerance) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+class TestProcessesView : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(m_dir.isValid());
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir.path());
+        m_theme.setScheme(Theme::Scheme::Light);
+        Agent::Options options;
+        options.workingDirectory = m_dir.path();
+        options.tokenFile = m_dir.filePath(QStringLiteral("token"));
+        m_agent = std::make_unique<Agent>(options);
+        QString error;
+        QVERIFY2(m_agent->start(&error), qPrintable(error));
+        m_client = std::make_unique<ProcessClient>(m_agent->url(), m_agent->token());
+    }
+
+    void init()
+    {
+        QTest::failOnWarning(QRegularExpression(QStringLiteral("Destroyed while process")));
+        m_view = std::make_unique<ProcessesView>();
+        m_view->resize(1100, 700);
+        m_view->setClient(m_client.get(), true);
+        m_view->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_view.get()));
+    }
+
+    void cleanup() { m_view.reset(); }
+
+    void cleanupTestCase()
+    {
+        m_agent->processManager()->close();
+        QTRY_COMPARE(m_agent->processManager()->runningCount(), 0);
+        m_client.reset();
+        m_agent.reset();
+    }
+
+    void emptyStateWithoutAgent()
+    {
+        ProcessesView view;
+        view.setClient(nullptr, false);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QVERIFY(view.findChild<QWidget *>(QStringLiteral("processesNoAgent"))->isVisible());
+        QVERIFY(!view.findChild<QAction *>(QStringLiteral("startProcessAction"))->isEnabled());
+    }
+
+    void startThroughDialogShowsColouredOutput()
+    {
+        QSignalSpy notified(m_view.get(), &ProcessesView::notificationRequested);
+        m_view->findChild<QAction *>(QStringLiteral("startProcessAction"))->trigger();
+        StartProcessDialog *dialog = nullptr;
+        QTRY_VERIFY((dialog = m_view->findChild<StartProcessDialog *>()) && dialog->isVisible());
+        auto *start = dialog->findChild<QPushButton *>(QStringLiteral("startButton"));
+        QVERIFY(!start->isEnabled()); // no command yet
+        auto *command = dialog->findChild<QPlainTextEdit *>(QStringLiteral("commandEdit"));
+        command->setFocus();
+        QTest::keyClicks(command,
+                         app + QStringLiteral(" colors; ") + app +
+                                 QStringLiteral(" print alpha findme omega"));
+        QVERIFY(start->isEnabled());
+        QTest::mouseClick(start, Qt::LeftButton);
+
+        QTRY_COMPARE(m_view->model()->rowCount(), 1);
+        QTRY_VERIFY(!m_view->selectedProcessId().isEmpty());
+        QTRY_VERIFY(m_view->outputView()->visibleText().contains(QLatin1String("findme")));
+        const QString text = m_view->outputView()->visibleText();
+        QVERIFY2(text.contains(QLatin1String("red plain bold green")), qPrintable(text));
+        QVERIFY(!text.contains(QChar(0x1b)));
+        QVERIFY(!text.contains(QLatin1String("title"))); // OSC stripped, never shown raw
+        QTRY_COMPARE(m_view->exitBannerText(),
+                     QStringLiteral("Exited with code 0 after %1")
+                             .arg(ProcessListModel::durationText(
+                                     *m_view->model()->process(0).exitedAtMSecs -
+                                     m_view->model()->process(0).startedAtMSecs)));
+        QTRY_COMPARE(notified.count(), 1);
+        QVERIFY(notified.first().at(1).toString().contains(QLatin1String("exited with code 0")));
+
+        // ANSI colours are rendered: red from SGR 31 and the 38;2 truecolour.
+        const QImage image = m_view->outputView()->viewport()->grab().toImage();
+        QVERIFY(hasColourNear(image, QColor(0xcd, 0x00, 0x00), 90));
+        QVERIFY(hasColourNear(image, QColor(10, 200, 250)));
+
+        auto *search = m_view->findChild<QLineEdit *>(QStringLiteral("outputSearch"));
+        search->setText(QStringLiteral("findme"));
+        auto *matches = m_view->findChild<QLabel *>(QStringLiteral("matchCount"));
+        QTRY_COMPARE(matches->text(), QStringLiteral("1 match(es)"));
+        m_view->outputView()->findNext();
+        QTRY_COMPARE(matches->text(), QStringLiteral("1 of 1"));
+        search->setText(QStringLiteral("nowhere-to-be-found"));
+        QTRY_COMPARE(matches->text(), QStringLiteral("No matches"));
+
+        QString error;
+        const QString saved = m_dir.filePath(QStringLiteral("saved.log"));
+        QVERIFY2(m_view->saveOutput(saved, &error), qPrintable(error));
+        QFile file(saved);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray content = file.readAll();
+        QVERIFY(content.contains("alpha\nfindme\nomega\n"));
+        QVERIFY(!content.contains('\x1b'));
+
+        QDir().mkpath(QStringLiteral(COMPANION_SCREENSHOT_DIR));
+        QVERIFY(m_view->grab().save(
+                QStringLiteral(COMPANION_SCREENSHOT_DIR "/processes-view.png")));
+    }
+
+    void dialogValidatesInline()
+    {
+        StartProcessDialog dialog(true);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        auto *start = dialog.findChild<QPushButton *>(QStringLiteral("startButton"));
+        auto *command = dialog.findChild<QPlainTextEdit *>(QStringLiteral("commandEdit"));
+        QTest::keyClicks(command, QStringLiteral("true"));
+        QVERIFY(start->isEnabled());
+
+        auto *chat = dialog.findChild<QLineEdit *>(QStringLiteral("chatIdEdit"));
+        QTest::keyClicks(chat, QStringLiteral("not-a-uuid"));
+        QVERIFY(dialog.findChild<QLabel *>(QStringLiteral("chatIdError"))->isVisible());
+        QVERIFY(!start->isEnabled());
+        chat->setText(QUuid::createUuid().toString(QUuid::WithoutBraces));
+        QVERIFY(!dialog.findChild<QLabel *>(QStringLiteral("chatIdError"))->isVisible());
+        QVERIFY(start->isEnabled());
+
+        auto *workDir = dialog.findChild<QLineEdit *>(QStringLiteral("workDirEdit"));
+        workDir->setText(QStringLiteral("/no/such/folder"));
+        QVERIFY(dialog.findChild<QLabel *>(QStringLiteral("workDirError"))->isVisible());
+        QVERIFY(!start->isEnabled());
+        workDir->setText(m_dir.path());
+        QVERIFY(start->isEnabled());
+
+        ProcessClient::StartRequest request;
+        request.command = QStringLiteral("env");
+        request.environment = {{QStringLiteral("GOOD"), QStringLiteral("1")},
+                               {QStringLiteral("1BAD"), QString()}};
+        dialog.setRequest(request);
+        QVERIFY(dialog.findChild<QLabel *>(QStringLiteral("environmentError"))->isVisible());
+        QVERIFY(!start->isEnabled());
+
+        command->clear();
+        QVERIFY(dialog.findChild<QLabel *>(QStringLiteral("commandError"))->isVisible());
+    }
+
+    void killAsksThenShowsMinusOne()
+    {
+        ProcessClient::StartRequest request;
+        request.command = app + QStringLiteral(" hang");
+        m_view->startProcess(request);
+        QTRY_VERIFY(!m_view->selectedProcessId().isEmpty());
+        const QString id = m_view->selectedProcessId();
+        QTRY_VERIFY(m_view->outputView()->visibleText().contains(QLatin1String("ready")));
+        auto *kill = m_view->findChild<QAction *>(QStringLiteral("killAction"));
+        QTRY_VERIFY(kill->isEnabled());
+        kill->trigger();
+        QMessageBox *box = nullptr;
+        QTRY_VERIFY((box = m_view->findChild<QMessageBox *>(QStringLiteral("killConfirmation"))) &&
+                    box->isVisible());
+        QTest::mouseClick(box->findChild<QPushButton *>(QStringLiteral("confirmKillButton")),
+                          Qt::LeftButton);
+        QTRY_COMPARE(m_view->model()->processById(id)->exitCode, std::optional<int>(-1));
+        QTRY_VERIFY(m_view->exitBannerText().startsWith(QLatin1String("Killed by a signal")));
+        const int row = m_view->model()->rowOf(id);
+        QCOMPARE(m_view->model()->index(row, ProcessListModel::StateColumn).data().toString(),
+                 QStringLiteral("Killed"));
+        QVERIFY(!kill->isEnabled());
+    }
+
+    void cancelledKillLeavesProcessRunning()
+    {
+        ProcessClient::StartRequest request;
+        request.command = app + QStringLiteral(" hang");
+        m_view->startProcess(request);
+        QTRY_VERIFY(!m_view->selectedProcessId().isEmpty());
+        const QString id = m_view->selectedProcessId();
+        QTRY_VERIFY(m_view->findChild<QAction *>(QStringLiteral("killAction"))->isEnabled());
+        m_view->killSelected();
+        QMessageBox *box = nullptr;
+        QTRY_VERIFY((box = m_view->findChild<QMessageBox *>(QStringLiteral("killConfirmation"))) &&
+                    box->isVisible());
+        box->button(QMessageBox::Cancel)->click();
+        QTest::qWait(0);
+        QVERIFY(m_view->model()->processById(id)->running);
+        m_view->terminateSelected();
+        QTRY_VERIFY(!m_view->model()->processById(id)->running);
+    }
+
+    void aiClientViewShowsOmittedMarker()
+    {
+        ProcessClient::StartRequest request;
+        request.command = app + QStringLiteral(" flood 200000");
+        m_view->startProcess(request);
+        QTRY_VERIFY(!m_view->selectedProcessId().isEmpty());
+        const QString id = m_view->selectedProcessId();
+        QTRY_VERIFY(!m_view->model()->processById(id)->running);
+        m_view->findChild<QToolButton *>(QStringLiteral("aiClientToggle"))->click();
+        QVERIFY(m_view->isAiClientView());
+        QTRY_VERIFY(
+                m_view->aiClientText().contains(QLatin1String("... [omitted 167232 bytes] ...")));
+        QVERIFY(m_view->findChild<QLabel *>(QStringLiteral("aiClientSummary"))
+                        ->text()
+                        .contains(QLatin1String("omitted")));
+        // The full view still has every byte.
+        m_view->setAiClientView(false);
+        QTRY_COMPARE(m_view->outputView()->capture()->endOffset(), qint64(200000));
+        QDir().mkpath(QStringLiteral(COMPANION_SCREENSHOT_DIR));
+        m_view->setAiClientView(true);
+        QVERIFY(m_view->grab().save(
+                QStringLiteral(COMPANION_SCREENSHOT_DIR "/processes-view-ai-client.png")));
+    }
+
+    void startErrorShowsInErrorBar()
+    {
+        ProcessClient::StartRequest request;
+        request.command = QStringLiteral("true");
+        request.workDir = QStringLiteral("/no/such/folder");
+        m_view->startProcess(request);
+        QTRY_VERIFY(m_view->errorText().contains(QLatin1String("Could not start the process")));
+        QVERIFY(m_view->errorText().contains(QLatin1String("Failed to start process.")));
+    }
+
+    void filterHidesRows()
+    {
+        ProcessClient::StartRequest a;
+        a.command = QStringLiteral("echo apple");
+        ProcessClient::StartRequest b;
+        b.command = QStringLiteral("echo banana");
+        m_view->startProcess(a);
+        m_view->startProcess(b);
+        QTRY_VERIFY(m_view->model()->rowCount() >= 2);
+        auto *filter = m_view->findChild<QLineEdit *>(QStringLiteral("processFilter"));
+        filter->setText(QStringLiteral("banana"));
+        QTRY_COMPARE(m_view->table()->model()->rowCount(), 1);
+        filter->clear();
+        QCOMPARE(m_view->table()->model()->rowCount(), m_view->model()->rowCount());
+    }
+
+private:
+    QTemporaryDir m_dir;
+    Theme m_theme;
+    std::unique_ptr<Agent> m_agent;
+    std::unique_ptr<ProcessClient> m_client;
+    std::unique_ptr<ProcessesView> m_view;
+};
+
+QTEST_MAIN(TestProcessesView)
+#include "tst_processesview.moc"

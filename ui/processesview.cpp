@@ -1,0 +1,769 @@
+#include "processesview.h"
+
+#include "emptystatepage.h"
+#include "outputview.h"
+#include "processfiltermodel.h"
+#include "startprocessdialog.h"
+
+#include "process/outputcapture.h"
+#include "process/processlistmodel.h"
+#include "process/processoutputstream.h"
+#include "process/processwatch.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QFileDialog>
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QTableView>
+#include <QTimer>
+#include <QToolBar>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace {
+
+QToolButton *toolButton(const QString &objectName, const QString &text, QWidget *parent)
+{
+    auto *button = new QToolButton(parent);
+    button->setObjectName(objectName);
+    button->setText(text);
+    button->setAccessibleName(text);
+    button->setAutoRaise(true);
+    return button;
+}
+
+} // namespace
+
+ProcessesView::ProcessesView(QWidget *parent)
+    : QWidget(parent)
+    , m_captureCap(OutputCapture::DefaultCapBytes)
+    , m_model(new ProcessListModel(nullptr, this))
+    , m_proxy(new ProcessFilterModel(this))
+    , m_aiRefresh(new QTimer(this))
+{
+    setObjectName(QStringLiteral("processesView"));
+    setAccessibleName(tr("Processes"));
+    m_proxy->setSourceModel(m_model);
+
+    m_pages = new QStackedWidget(this);
+    m_noAgent =
+            new EmptyStatePage(tr("No agent connected"),
+                               tr("Processes that you or an AI chat start on a workspace's agent "
+                                  "appear here, with their live output and exit codes. Select a "
+                                  "workspace in the sidebar to see its processes."),
+                               m_pages);
+    m_noAgent->setObjectName(QStringLiteral("processesNoAgent"));
+    m_pages->addWidget(m_noAgent);
+
+    auto *content = new QWidget(m_pages);
+    createActions();
+
+    auto *toolbar = new QToolBar(content);
+    toolbar->setObjectName(QStringLiteral("processesToolbar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolbar->addAction(m_startAction);
+    toolbar->addAction(m_terminateAction);
+    toolbar->addAction(m_killAction);
+    toolbar->addSeparator();
+    m_filter = new QLineEdit(toolbar);
+    m_filter->setObjectName(QStringLiteral("processFilter"));
+    m_filter->setAccessibleName(tr("Filter processes"));
+    m_filter->setPlaceholderText(tr("Filter by command, folder, chat or id"));
+    m_filter->setClearButtonEnabled(true);
+    m_filter->setMaximumWidth(320);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy,
+            &QSortFilterProxyModel::setFilterFixedString);
+    toolbar->addWidget(m_filter);
+    m_connection = new QLabel(toolbar);
+    m_connection->setObjectName(QStringLiteral("connectionState"));
+    m_connection->setContentsMargins(12, 0, 0, 0);
+    toolbar->addWidget(m_connection);
+
+    m_errorBar = new QFrame(content);
+    m_errorBar->setObjectName(QStringLiteral("errorBar"));
+    m_errorBar->setFrameShape(QFrame::StyledPanel);
+    m_errorBar->setAutoFillBackground(true);
+    {
+        QPalette p = m_errorBar->palette();
+        const bool dark = p.color(QPalette::Window).lightness() < 128;
+        p.setColor(QPalette::Window, dark ? QColor(0x5c, 0x1f, 0x1f) : QColor(0xfd, 0xe7, 0xe7));
+        p.setColor(QPalette::WindowText,
+                   dark ? QColor(0xff, 0xe0, 0xe0) : QColor(0x7a, 0x12, 0x12));
+        m_errorBar->setPalette(p);
+    }
+    m_errorLabel = new QLabel(m_errorBar);
+    m_errorLabel->setObjectName(QStringLiteral("errorMessage"));
+    m_errorLabel->setWordWrap(true);
+    m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *dismiss = toolButton(QStringLiteral("dismissErrorButton"), tr("Dismiss"), m_errorBar);
+    connect(dismiss, &QToolButton::clicked, this, &ProcessesView::clearError);
+    auto *errorLayout = new QHBoxLayout(m_errorBar);
+    errorLayout->addWidget(m_errorLabel, 1);
+    errorLayout->addWidget(dismiss);
+    m_errorBar->hide();
+
+    m_table = new QTableView(content);
+    m_table->setObjectName(QStringLiteral("processTable"));
+    m_table->setAccessibleName(tr("Processes"));
+    m_table->setModel(m_proxy);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(ProcessListModel::StartedColumn, Qt::DescendingOrder);
+    m_table->setAlternatingRowColors(true);
+    m_table->verticalHeader()->hide();
+    m_table->setWordWrap(false);
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_table->horizontalHeader()->setSectionResizeMode(ProcessListModel::CommandColumn,
+                                                      QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(ProcessListModel::WorkDirColumn,
+                                                      QHeaderView::Interactive);
+    m_table->setColumnWidth(ProcessListModel::WorkDirColumn, 220);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &ProcessesView::onSelectionChanged);
+    connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint &pos) {
+        if (!m_table->indexAt(pos).isValid()) {
+            return;
+        }
+        QMenu menu(this);
+        menu.addAction(m_terminateAction);
+        menu.addAction(m_killAction);
+        menu.addSeparator();
+        const QString id = selectedProcessId();
+        const auto info = m_model->processById(id);
+        menu.addAction(tr("Copy ID"), this, [id] { QApplication::clipboard()->setText(id); });
+        if (info) {
+            const QString command = info->command;
+            menu.addAction(tr("Copy Command"), this,
+                           [command] { QApplication::clipboard()->setText(command); });
+        }
+        menu.exec(m_table->viewport()->mapToGlobal(pos));
+    });
+
+    auto *noProcesses = new EmptyStatePage(tr("No processes yet"),
+                                           tr("Start one with Start Process (Ctrl+N). Processes "
+                                              "that AI chats start through the agent's "
+                                              "API appear here too, as they start."),
+                                           content);
+    noProcesses->setObjectName(QStringLiteral("processesEmptyState"));
+    m_tablePages = new QStackedWidget(content);
+    m_tablePages->addWidget(noProcesses);
+    m_tablePages->addWidget(m_table);
+
+    auto *splitter = new QSplitter(Qt::Vertical, content);
+    splitter->setObjectName(QStringLiteral("processesSplitter"));
+    splitter->addWidget(m_tablePages);
+    splitter->addWidget(createOutputPane());
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 3);
+    splitter->setChildrenCollapsible(false);
+
+    auto *layout = new QVBoxLayout(content);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(toolbar);
+    layout->addWidget(m_errorBar);
+    layout->addWidget(splitter, 1);
+    m_pages->addWidget(content);
+
+    auto *outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(m_pages);
+
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, &ProcessesView::updateTableState);
+    connect(m_model, &QAbstractItemModel::rowsRemoved, this, &ProcessesView::updateTableState);
+    connect(m_model, &QAbstractItemModel::modelReset, this, &ProcessesView::updateTableState);
+    connect(m_model, &QAbstractItemModel::dataChanged, this,
+            [this](const QModelIndex &from, const QModelIndex &to) {
+                for (int row = from.row(); row <= to.row(); ++row) {
+                    onProcessUpdated(m_model->process(row).id);
+                }
+            });
+    m_aiRefresh->setInterval(1000);
+    connect(m_aiRefresh, &QTimer::timeout, this, &ProcessesView::refreshAiView);
+
+    updateTableState();
+    updateActions();
+}
+
+ProcessesView::~ProcessesView()
+{
+    // The view reads the capture until it is detached.
+    m_output->setCapture(nullptr);
+}
+
+void ProcessesView::createActions()
+{
+    m_startAction = new QAction(QIcon::fromTheme(QStringLiteral("media-playback-start")),
+                                tr("&Start Process…"), this);
+    m_startAction->setObjectName(QStringLiteral("startProcessAction"));
+    m_startAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_N));
+    m_startAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(m_startAction, &QAction::triggered, this, &ProcessesView::showStartDialog);
+
+    m_terminateAction =
+            new QAction(QIcon::fromTheme(QStringLiteral("process-stop")), tr("&Terminate"), this);
+    m_terminateAction->setObjectName(QStringLiteral("terminateAction"));
+    m_terminateAction->setToolTip(tr("Send SIGTERM to the process group (Ctrl+T)"));
+    m_terminateAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    m_terminateAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(m_terminateAction, &QAction::triggered, this, &ProcessesView::terminateSelected);
+
+    m_killAction = new QAction(QIcon::fromTheme(QStringLiteral("edit-delete")), tr("&Kill…"), this);
+    m_killAction->setObjectName(QStringLiteral("killAction"));
+    m_killAction->setToolTip(tr("Send SIGKILL to the process group (Ctrl+K)"));
+    m_killAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    m_killAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(m_killAction, &QAction::triggered, this, &ProcessesView::killSelected);
+
+    m_saveAction = new QAction(QIcon::fromTheme(QStringLiteral("document-save")),
+                               tr("Save Output…"), this);
+    m_saveAction->setObjectName(QStringLiteral("saveOutputAction"));
+    m_saveAction->setShortcut(QKeySequence::Save);
+    m_saveAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(m_saveAction, &QAction::triggered, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+                this, tr("Save Output"), QStringLiteral("%1.log").arg(m_outputId.left(8)));
+        QString error;
+        if (!path.isEmpty() && !saveOutput(path, &error)) {
+            showError(error);
+        }
+    });
+
+    m_findAction = new QAction(tr("Find in Output"), this);
+    m_findAction->setObjectName(QStringLiteral("findAction"));
+    m_findAction->setShortcut(QKeySequence::Find);
+    m_findAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(m_findAction, &QAction::triggered, this, [this] {
+        m_search->setFocus();
+        m_search->selectAll();
+    });
+    addActions({m_startAction, m_terminateAction, m_killAction, m_saveAction, m_findAction});
+}
+
+QWidget *ProcessesView::createOutputPane()
+{
+    auto *pane = new QWidget(this);
+    pane->setObjectName(QStringLiteral("outputPane"));
+
+    m_outputTitle = new QLabel(tr("Select a process to see its output."), pane);
+    m_outputTitle->setObjectName(QStringLiteral("outputTitle"));
+    m_outputTitle->setTextFormat(Qt::PlainText);
+
+    m_aiToggle = toolButton(QStringLiteral("aiClientToggle"), tr("What an AI client sees"), pane);
+    m_aiToggle->setCheckable(true);
+    m_aiToggle->setToolTip(
+            tr("Show the output exactly as the agent's process API gives it to an AI chat: "
+               "the first and last 16 KiB, long lines cut, and a marker for what was left out."));
+    connect(m_aiToggle, &QToolButton::toggled, this, &ProcessesView::setAiClientView);
+
+    m_followButton = toolButton(QStringLiteral("followTailButton"), tr("Follow"), pane);
+    m_followButton->setCheckable(true);
+    m_followButton->setChecked(true);
+    m_followButton->setToolTip(
+            tr("Keep the newest output in view. Scrolling up pauses it; End resumes."));
+
+    m_search = new QLineEdit(pane);
+    m_search->setObjectName(QStringLiteral("outputSearch"));
+    m_search->setAccessibleName(tr("Search output"));
+    m_search->setPlaceholderText(tr("Search output (Ctrl+F)"));
+    m_search->setClearButtonEnabled(true);
+    m_search->setMinimumWidth(160);
+    m_search->setMaximumWidth(260);
+    auto *previous = toolButton(QStringLiteral("previousMatchButton"), tr("Previous"), pane);
+    previous->setArrowType(Qt::UpArrow);
+    previous->setToolTip(tr("Previous match (Shift+F3)"));
+    auto *next = toolButton(QStringLiteral("nextMatchButton"), tr("Next"), pane);
+    next->setArrowType(Qt::DownArrow);
+    next->setToolTip(tr("Next match (F3, Enter)"));
+    m_matches = new QLabel(pane);
+    m_matches->setObjectName(QStringLiteral("matchCount"));
+    m_matches->setMinimumWidth(90);
+
+    auto *copy = toolButton(QStringLiteral("copyOutputButton"), tr("Copy"), pane);
+    copy->setToolTip(tr("Copy the selection, or all output when nothing is selected"));
+    auto *save = new QToolButton(pane);
+    save->setObjectName(QStringLiteral("saveOutputButton"));
+    save->setDefaultAction(m_saveAction);
+    save->setAutoRaise(true);
+    save->setToolButtonStyle(Qt::ToolButtonTextOnly);
+
+    // A toolbar, not a row layout: on a narrow window its tail folds into an overflow menu
+    // instead of forcing a minimum width on the whole window.
+    auto *header = new QToolBar(pane);
+    header->setObjectName(QStringLiteral("outputToolbar"));
+    m_outputTitle->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    m_outputTitle->setMinimumWidth(40);
+    header->addWidget(m_outputTitle);
+    header->addWidget(m_search);
+    header->addWidget(previous);
+    header->addWidget(next);
+    header->addWidget(m_matches);
+    header->addWidget(m_followButton);
+    header->addWidget(copy);
+    header->addWidget(save);
+    header->addWidget(m_aiToggle);
+
+    m_output = new OutputView(pane);
+    m_aiText = new QPlainTextEdit(pane);
+    m_aiText->setObjectName(QStringLiteral("aiClientText"));
+    m_aiText->setAccessibleName(tr("Output as an AI client sees it"));
+    m_aiText->setReadOnly(true);
+    m_aiText->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_aiText->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_aiSummary = new QLabel(pane);
+    m_aiSummary->setObjectName(QStringLiteral("aiClientSummary"));
+    m_aiSummary->setWordWrap(true);
+    auto *aiPage = new QWidget(pane);
+    auto *aiLayout = new QVBoxLayout(aiPage);
+    aiLayout->setContentsMargins(0, 0, 0, 0);
+    aiLayout->addWidget(m_aiSummary);
+    aiLayout->addWidget(m_aiText, 1);
+
+    m_outputPages = new QStackedWidget(pane);
+    m_outputPages->addWidget(m_output);
+    m_outputPages->addWidget(aiPage);
+
+    m_banner = new QLabel(pane);
+    m_banner->setObjectName(QStringLiteral("exitBanner"));
+    m_banner->setAccessibleName(tr("Process state"));
+    m_banner->setContentsMargins(8, 4, 8, 4);
+    m_banner->setAutoFillBackground(true);
+    m_banner->hide();
+
+    auto *layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(header);
+    layout->addWidget(m_outputPages, 1);
+    layout->addWidget(m_banner);
+
+    connect(m_output, &OutputView::followTailChanged, m_followButton, &QToolButton::setChecked);
+    connect(m_followButton, &QToolButton::toggled, m_output, &OutputView::setFollowTail);
+    connect(m_search, &QLineEdit::textChanged, this,
+            [this](const QString &text) { m_output->setSearchText(text); });
+    connect(m_search, &QLineEdit::returnPressed, m_output, &OutputView::findNext);
+    connect(next, &QToolButton::clicked, m_output, &OutputView::findNext);
+    connect(previous, &QToolButton::clicked, m_output, &OutputView::findPrevious);
+    connect(copy, &QToolButton::clicked, this, [this] {
+        if (m_output->hasSelection()) {
+            m_output->copy();
+        } else {
+            QApplication::clipboard()->setText(m_output->plainText());
+        }
+    });
+    connect(m_output, &OutputView::searchChanged, this,
+            [this](int current, int count, bool searching) {
+                if (m_output->searchText().isEmpty()) {
+                    m_matches->clear();
+                } else if (count == 0) {
+                    m_matches->setText(searching ? tr("Searching…") : tr("No matches"));
+                } else if (current < 0) {
+                    // Enter or F3 goes to the first; following the tail is not interrupted by
+                    // typing.
+                    m_matches->setText(tr("%n match(es)", nullptr, count) +
+                                       (m_output->matchesCapped() ? tr("+") : QString()));
+                } else {
+                    m_matches->setText(
+                            tr("%1 of %2%3")
+                                    .arg(current + 1)
+                                    .arg(QLocale().toString(count),
+                                         m_output->matchesCapped() ? tr("+") : QString()));
+                }
+            });
+    return pane;
+}
+
+void ProcessesView::setClient(ProcessClient *client, bool local)
+{
+    closeOutput();
+    if (m_watch) {
+        m_watch->deleteLater();
+        m_watch = nullptr;
+    }
+    m_model->clear();
+    m_client = client;
+    m_local = local;
+    m_startedHere.clear();
+    m_finishedIds.clear();
+    clearError();
+    m_pages->setCurrentIndex(client ? 1 : 0);
+    if (!client) {
+        updateActions();
+        return;
+    }
+    m_watch = client->watch(this);
+    connect(m_watch, &ProcessWatch::snapshotReceived, this,
+            [this](const QList<ProcessInfo> &processes) {
+                const QString selected = selectedProcessId();
+                m_model->setProcesses(processes);
+                for (const ProcessInfo &p : processes) {
+                    if (!p.running) {
+                        m_finishedIds.insert(p.id);
+                    }
+                }
+                if (!selected.isEmpty()) {
+                    selectProcess(selected);
+                }
+            });
+    connect(m_watch, &ProcessWatch::processChanged, m_model, &ProcessListModel::updateProcess);
+    connect(m_watch, &ProcessWatch::processRemoved, m_model, &ProcessListModel::removeProcess);
+    connect(m_watch, &ProcessWatch::connectedChanged, this, [this](bool connected) {
+        m_connection->setText(connected ? QString() : tr("Reconnecting to the agent…"));
+    });
+    m_connection->setText(tr("Connecting to %1…").arg(client->baseUrl().toString()));
+    updateActions();
+}
+
+QString ProcessesView::selectedProcessId() const
+{
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    return rows.isEmpty() ? QString()
+                          : rows.first().data(ProcessListModel::ProcessIdRole).toString();
+}
+
+void ProcessesView::selectProcess(const QString &id)
+{
+    const int row = m_model->rowOf(id);
+    if (row < 0) {
+        return;
+    }
+    const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
+    if (!index.isValid()) {
+        m_filter->clear(); // the filter hid it
+    }
+    const QModelIndex visible = m_proxy->mapFromSource(m_model->index(row, 0));
+    m_table->selectionModel()->select(
+            visible, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_table->setCurrentIndex(visible);
+    m_table->scrollTo(visible);
+}
+
+void ProcessesView::showStartDialog()
+{
+    if (!m_client) {
+        return;
+    }
+    auto *dialog = new StartProcessDialog(m_local, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { startProcess(dialog->request()); });
+    dialog->open();
+}
+
+void ProcessesView::startProcess(const ProcessClient::StartRequest &request)
+{
+    if (!m_client) {
+        return;
+    }
+    ApiCall *call = m_client->startProcess(request);
+    connect(call, &ApiCall::finished, this, [this](const QJsonValue &body) {
+        const QString id = body.toObject().value(QStringLiteral("id")).toString();
+        m_startedHere.insert(id);
+        clearError();
+        Q_EMIT processStarted(id);
+        // The watch stream may deliver the row before or after this answer.
+        m_pendingSelection = id;
+        updateTableState();
+    });
+    connect(call, &ApiCall::failed, this, [this](const ApiError &error) {
+        showError(tr("Could not start the process: %1").arg(error.toString()));
+    });
+}
+
+void ProcessesView::terminateSelected()
+{
+    signalSelected(QStringLiteral("terminate"));
+}
+
+void ProcessesView::killSelected()
+{
+    const QString id = selectedProcessId();
+    const auto info = m_model->processById(id);
+    if (!info || !info->running) {
+        return;
+    }
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Kill Process"),
+                                tr("Kill “%1” and every process it started?").arg(info->command),
+                                QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("killConfirmation"));
+    box->setInformativeText(tr("SIGKILL cannot be caught: the processes get no chance to clean up. "
+                               "Terminate asks them to stop instead."));
+    box->button(QMessageBox::Yes)->setText(tr("&Kill"));
+    box->button(QMessageBox::Yes)->setObjectName(QStringLiteral("confirmKillButton"));
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, box, id](int) {
+        if (box->clickedButton() == box->button(QMessageBox::Yes) && selectedProcessId() == id) {
+            signalSelected(QStringLiteral("kill"));
+        }
+    });
+    box->open();
+}
+
+void ProcessesView::signalSelected(const QString &signal)
+{
+    const QString id = selectedProcessId();
+    if (!m_client || id.isEmpty()) {
+        return;
+    }
+    ApiCall *call = m_client->signalProcess(id, signal);
+    connect(call, &ApiCall::finished, this, &ProcessesView::clearError);
+    connect(call, &ApiCall::failed, this, [this, signal](const ApiError &error) {
+        showError(tr("Could not send %1: %2").arg(signal, error.toString()));
+    });
+}
+
+void ProcessesView::onSelectionChanged()
+{
+    const QString id = selectedProcessId();
+    updateActions();
+    if (id != m_outputId) {
+        if (id.isEmpty()) {
+            closeOutput();
+        } else {
+            openOutput(id);
+        }
+    }
+}
+
+void ProcessesView::openOutput(const QString &id)
+{
+    closeOutput();
+    m_outputId = id;
+    const auto info = m_model->processById(id);
+    m_outputTitle->setText(info ? info->command : id);
+    m_outputTitle->setToolTip(info ? tr("%1\nin %2\nid %3").arg(info->command, info->workDir, id)
+                                   : id);
+    m_capture = std::make_unique<OutputCapture>(m_captureCap);
+    m_output->setCapture(m_capture.get());
+    m_output->setSearchText(m_search->text());
+    m_stream = m_client->openStream(id, 0, this);
+    connect(m_stream, &ProcessOutputStream::dataReceived, this,
+            [this](qint64, const QByteArray &data) {
+                m_capture->append(data);
+                m_output->captureChanged();
+            });
+    connect(m_stream, &ProcessOutputStream::dropped, this,
+            [this](qint64, qint64 bytes, const QString &) {
+                m_capture->appendGap(bytes);
+                m_output->captureChanged();
+            });
+    connect(m_stream, &ProcessOutputStream::errorOccurred, this,
+            [this](const QString &message) { showError(tr("Output stream: %1").arg(message)); });
+    updateBanner();
+    if (isAiClientView()) {
+        refreshAiView();
+    }
+}
+
+void ProcessesView::closeOutput()
+{
+    if (m_stream) {
+        m_stream->close();
+        m_stream->deleteLater();
+        m_stream = nullptr;
+    }
+    m_output->setCapture(nullptr);
+    m_capture.reset();
+    m_outputId.clear();
+    m_outputTitle->setText(tr("Select a process to see its output."));
+    m_outputTitle->setToolTip({});
+    m_aiText->clear();
+    m_aiSummary->clear();
+    m_banner->hide();
+}
+
+void ProcessesView::updateActions()
+{
+    const auto info = m_model->processById(selectedProcessId());
+    const bool running = info && info->running;
+    m_startAction->setEnabled(m_client);
+    m_terminateAction->setEnabled(running);
+    m_killAction->setEnabled(running);
+    m_saveAction->setEnabled(info.has_value());
+}
+
+void ProcessesView::updateTableState()
+{
+    m_tablePages->setCurrentIndex(m_model->rowCount() > 0 ? 1 : 0);
+    if (!m_pendingSelection.isEmpty() && m_model->rowOf(m_pendingSelection) >= 0) {
+        selectProcess(std::exchange(m_pendingSelection, QString()));
+    }
+    updateActions();
+}
+
+void ProcessesView::onProcessUpdated(const QString &id)
+{
+    const auto info = m_model->processById(id);
+    if (!info) {
+        return;
+    }
+    if (!info->running && !m_finishedIds.contains(id)) {
+        m_finishedIds.insert(id);
+        if (m_startedHere.remove(id)) {
+            const QString code = info->exitCode == -1
+                    ? tr("was killed")
+                    : tr("exited with code %1").arg(info->exitCode.value_or(0));
+            Q_EMIT notificationRequested(tr("Process finished"),
+                                         tr("%1 %2").arg(info->command, code));
+        }
+        if (id == m_outputId && isAiClientView()) {
+            refreshAiView();
+        }
+    }
+    if (id == m_outputId) {
+        updateBanner();
+    }
+    if (id == selectedProcessId()) {
+        updateActions();
+    }
+}
+
+void ProcessesView::updateBanner()
+{
+    const auto info = m_model->processById(m_outputId);
+    if (!info || info->running) {
+        m_banner->hide();
+        return;
+    }
+    const qint64 duration =
+            info->exitedAtMSecs.value_or(info->startedAtMSecs) - info->startedAtMSecs;
+    const int code = info->exitCode.value_or(0);
+    const QString text = code == -1
+            ? tr("Killed by a signal after %1").arg(ProcessListModel::durationText(duration))
+            : tr("Exited with code %1 after %2")
+                      .arg(code)
+                      .arg(ProcessListModel::durationText(duration));
+    m_banner->setText(text);
+    QPalette p = m_banner->palette();
+    const bool dark = palette().color(QPalette::Window).lightness() < 128;
+    const QColor ok = dark ? QColor(0x1d, 0x4d, 0x2b) : QColor(0xe3, 0xf4, 0xe6);
+    const QColor bad = dark ? QColor(0x5c, 0x1f, 0x1f) : QColor(0xfd, 0xe7, 0xe7);
+    p.setColor(QPalette::Window, code == 0 ? ok : bad);
+    p.setColor(QPalette::WindowText, palette().color(QPalette::WindowText));
+    m_banner->setPalette(p);
+    m_banner->show();
+}
+
+void ProcessesView::setAiClientView(bool on)
+{
+    if (m_aiToggle->isChecked() != on) {
+        m_aiToggle->setChecked(on); // re-enters through toggled
+        return;
+    }
+    m_outputPages->setCurrentIndex(on ? 1 : 0);
+    if (on) {
+        refreshAiView();
+        const auto info = m_model->processById(m_outputId);
+        if (info && info->running) {
+            m_aiRefresh->start();
+        }
+    } else {
+        m_aiRefresh->stop();
+    }
+}
+
+bool ProcessesView::isAiClientView() const
+{
+    return m_aiToggle->isChecked();
+}
+
+QString ProcessesView::aiClientText() const
+{
+    return m_aiText->toPlainText();
+}
+
+QString ProcessesView::exitBannerText() const
+{
+    return m_banner->isVisibleTo(this) ? m_banner->text() : QString();
+}
+
+QString ProcessesView::errorText() const
+{
+    return m_errorBar->isVisibleTo(this) ? m_errorLabel->text() : QString();
+}
+
+void ProcessesView::refreshAiView()
+{
+    if (!m_client || m_outputId.isEmpty()) {
+        return;
+    }
+    const QString id = m_outputId;
+    ApiCall *call = m_client->processOutput(id);
+    connect(call, &ApiCall::finished, this, [this, id](const QJsonValue &body) {
+        if (id != m_outputId) {
+            return;
+        }
+        const QJsonObject o = body.toObject();
+        const QString text = o.value(QStringLiteral("output")).toString();
+        if (text != m_aiText->toPlainText()) {
+            m_aiText->setPlainText(text);
+        }
+        const QJsonObject truncated = o.value(QStringLiteral("truncated")).toObject();
+        const QLocale locale;
+        if (truncated.isEmpty()) {
+            m_aiSummary->setText(tr("An AI client gets all %1 bytes of this output.")
+                                         .arg(locale.toString(text.toUtf8().size())));
+        } else {
+            m_aiSummary->setText(
+                    tr("An AI client gets %1 of %2 bytes: the first and last 16 KiB; %3 bytes in "
+                       "between are "
+                       "omitted (strategy %4).")
+                            .arg(locale.toString(truncated.value(QStringLiteral("retained_bytes"))
+                                                         .toInteger()),
+                                 locale.toString(truncated.value(QStringLiteral("original_bytes"))
+                                                         .toInteger()),
+                                 locale.toString(truncated.value(QStringLiteral("omitted_bytes"))
+                                                         .toInteger()),
+                                 truncated.value(QStringLiteral("strategy")).toString()));
+        }
+        if (!o.value(QStringLiteral("running")).toBool()) {
+            m_aiRefresh->stop();
+        }
+    });
+    connect(call, &ApiCall::failed, this, [this](const ApiError &error) {
+        m_aiRefresh->stop();
+        showError(tr("Could not read the output: %1").arg(error.toString()));
+    });
+}
+
+bool ProcessesView::saveOutput(const QString &path, QString *error) const
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        *error = tr("Cannot save %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    file.write(m_output->plainText().toUtf8());
+    if (!file.commit()) {
+        *error = tr("Cannot save %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+void ProcessesView::showError(const QString &message)
+{
+    m_errorLabel->setText(message);
+    m_errorBar->show();
+}
+
+void ProcessesView::clearError()
+{
+    m_errorBar->hide();
+    m_errorLabel->clear();
+}

@@ -1,0 +1,127 @@
+#pragma once
+
+#include "process/processclient.h"
+
+#include <QPointer>
+#include <QSet>
+#include <QWidget>
+
+#include <memory>
+
+class EmptyStatePage;
+class OutputCapture;
+class OutputView;
+class ProcessFilterModel;
+class ProcessListModel;
+class ProcessOutputStream;
+class ProcessWatch;
+class QAction;
+class QFrame;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QSplitter;
+class QStackedWidget;
+class QTableView;
+class QTimer;
+class QToolButton;
+
+// The Processes view: the agent's processes (live), starting and signalling them, and the
+// output of the selected one, either in full (streamed, coloured, searchable) or as an AI
+// client sees it through the upstream API (head and tail with the omitted-bytes marker).
+class ProcessesView : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit ProcessesView(QWidget *parent = nullptr);
+    ~ProcessesView() override;
+
+    // The agent to show; nullptr shows the empty state. `local` enables the folder picker and
+    // says whether paths are on this machine. Not owned.
+    void setClient(ProcessClient *client, bool local);
+    ProcessClient *client() const { return m_client; }
+
+    ProcessListModel *model() const { return m_model; }
+    OutputView *outputView() const { return m_output; }
+    QTableView *table() const { return m_table; }
+    QString selectedProcessId() const;
+    void selectProcess(const QString &id);
+
+    // Starts a process as the dialog does, remembering it for the exit notification.
+    void startProcess(const ProcessClient::StartRequest &request);
+    bool saveOutput(const QString &path, QString *error) const;
+    void setAiClientView(bool on);
+    bool isAiClientView() const;
+    QString aiClientText() const;
+    QString exitBannerText() const;
+    QString errorText() const;
+    // Bytes of output kept per process here (the agent keeps its own).
+    void setCaptureCapBytes(qint64 bytes) { m_captureCap = bytes; }
+
+public Q_SLOTS:
+    void showStartDialog();
+    void terminateSelected();
+    // Asks for confirmation first (a window-modal question with objectName "killConfirmation").
+    void killSelected();
+
+Q_SIGNALS:
+    // A process started from this view exited.
+    void notificationRequested(const QString &title, const QString &message);
+    void processStarted(const QString &id);
+
+private:
+    void createActions();
+    QWidget *createOutputPane();
+    void showError(const QString &message);
+    void clearError();
+    void onSelectionChanged();
+    void openOutput(const QString &id);
+    void closeOutput();
+    void updateActions();
+    void updateBanner();
+    void updateTableState();
+    void refreshAiView();
+    void onProcessUpdated(const QString &id);
+    void signalSelected(const QString &signal);
+
+    QPointer<ProcessClient> m_client;
+    bool m_local = false;
+    qint64 m_captureCap;
+    ProcessListModel *m_model;
+    ProcessFilterModel *m_proxy;
+    ProcessWatch *m_watch = nullptr;
+
+    QStackedWidget *m_pages;
+    EmptyStatePage *m_noAgent;
+    QStackedWidget *m_tablePages;
+    QTableView *m_table;
+    QLineEdit *m_filter;
+    QFrame *m_errorBar;
+    QLabel *m_errorLabel;
+    QLabel *m_connection;
+
+    QLabel *m_outputTitle;
+    QStackedWidget *m_outputPages;
+    OutputView *m_output;
+    QPlainTextEdit *m_aiText;
+    QLabel *m_aiSummary;
+    QToolButton *m_aiToggle;
+    QToolButton *m_followButton;
+    QLineEdit *m_search;
+    QLabel *m_matches;
+    QLabel *m_banner;
+    QTimer *m_aiRefresh;
+
+    QAction *m_startAction;
+    QAction *m_terminateAction;
+    QAction *m_killAction;
+    QAction *m_saveAction;
+    QAction *m_findAction;
+
+    QString m_outputId;
+    QString m_pendingSelection; // started here; select it when the watch delivers its row
+    std::unique_ptr<OutputCapture> m_capture;
+    ProcessOutputStream *m_stream = nullptr;
+    QSet<QString> m_startedHere;
+    QSet<QString> m_finishedIds;
+};
