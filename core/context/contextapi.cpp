@@ -121,13 +121,8 @@ void ContextApi::handleGetSource(const ApiRequest &request, QHttpServerResponder
 {
     const QString path = request.param(QStringLiteral("path"));
     const auto found = m_manager->hasSource(path);
-    if (!found) {
-        JsonResponse::message(responder, Status::BadRequest,
-                              QStringLiteral("Invalid context source path."),
-                              QStringLiteral("path %1 is not absolute").arg(goQuoted(path)));
-        return;
-    }
-    if (!found->second) {
+    // A malformed path is simply not a source, as upstream's HasSource says.
+    if (!found || !found->second) {
         JsonResponse::message(
                 responder, Status::NotFound, QStringLiteral("Context source not found."),
                 QStringLiteral("No source registered for path %1.").arg(goQuoted(path)));
@@ -168,6 +163,15 @@ void ContextApi::handleResync(const ApiRequest &, QHttpServerResponder &responde
                     return;
                 }
                 JsonResponse::write(*held, Status::Ok, snapshot.toJson());
+                context->deleteLater();
+            });
+    connect(m_manager, &ContextManager::resyncFailed, context,
+            [held, context, ticket](quint64 failed, const QString &error) {
+                if (failed != ticket) {
+                    return;
+                }
+                JsonResponse::message(*held, Status::InternalServerError,
+                                      QStringLiteral("Resync failed."), error);
                 context->deleteLater();
             });
     QTimer::singleShot(ResyncTimeout, context, [held, context] {

@@ -94,6 +94,16 @@ void ContextManager::close()
     m_closed = true;
     if (m_running) {
         m_running->cancelled = true;
+        // Its waiters get an answer now: a cancelled resolve publishes nothing.
+        const QList<quint64> tickets = std::exchange(m_running->tickets, {});
+        QMetaObject::invokeMethod(
+                this,
+                [this, tickets] {
+                    for (quint64 ticket : tickets) {
+                        Q_EMIT resyncFailed(ticket, QStringLiteral("agentcontext: manager closed"));
+                    }
+                },
+                Qt::QueuedConnection);
     }
     if (m_watcher) {
         m_watcher->close();
@@ -209,7 +219,8 @@ void ContextManager::seedSources(const QStringList &paths)
 quint64 ContextManager::resync()
 {
     const quint64 ticket = ++m_ticketsIssued;
-    if (m_closed) {
+    // Closed, or not started (upstream: not ready answers the placeholder without scanning).
+    if (m_closed || !m_started) {
         QMetaObject::invokeMethod(
                 this, [this, ticket] { Q_EMIT resyncFinished(ticket, m_snapshot); },
                 Qt::QueuedConnection);
@@ -275,14 +286,15 @@ void ContextManager::onResolved(Job *job)
     ResolveResult result = finished->watcher.result();
     ContextSnapshot next = std::move(result.snapshot);
     next.version = ++m_version;
+    // Watch first: the watches that go with this snapshot decide whether it is degraded.
+    if (m_watcher) {
+        m_watcher->sync(result.watchSet);
+    }
     if (next.snapshotError.isEmpty() && m_watcher && !m_watcher->degradation().isEmpty()) {
         next.snapshotError = m_watcher->degradation();
     }
     recordTimeline(m_snapshot, next);
     m_snapshot = next;
-    if (m_watcher) {
-        m_watcher->sync(result.watchSet);
-    }
     qCDebug(lcContext) << "Published version" << next.version << "with" << next.resources.size()
                        << "resources";
     Q_EMIT snapshotChanged(m_snapshot);

@@ -82,6 +82,8 @@ Q_SIGNALS:
     void snapshotChanged(const ContextSnapshot &snapshot);
     void sourcesChanged(const QStringList &sources);
     void resyncFinished(quint64 ticket, const ContextSnapshot &snapshot);
+    // The resync of `ticket` will not complete (the manager closed while it ran).
+    void resyncFailed(quint64 ticket, const QString &error);
     void resolvingChanged(bool resolving);
     void closed();
 

@@ -48,12 +48,18 @@ ContextWatcher::WatchSet ContextWatcher::watchSetFor(const QList<ScanRoot> &root
         } else if (info.exists()) {
             addDirectory(info.absolutePath()); // a file root: its directory tells of replacement
         } else {
-            // A root that does not exist yet: watch the deepest existing ancestor.
-            QDir dir(root.path);
-            while (!dir.exists() && dir.cdUp()) {
+            // A root that does not exist yet: watch the deepest existing ancestor. Walk up by
+            // name: QDir::cdUp() refuses to move to a parent that does not exist either.
+            QString dir = QDir::cleanPath(root.path);
+            while (!QFileInfo(dir).isDir()) {
+                const QString parent = QFileInfo(dir).path();
+                if (parent == dir) {
+                    break;
+                }
+                dir = parent;
             }
-            if (dir.exists()) {
-                addDirectory(dir.absolutePath());
+            if (QFileInfo(dir).isDir()) {
+                addDirectory(dir);
             }
         }
     }
