@@ -1,6 +1,7 @@
 // The shell offscreen: tabs exist and switch, About opens and closes, the sidebar toggles,
 // and geometry, dock state and page survive a restart.
 #include "aboutdialog.h"
+#include "contextview.h"
 #include "emptystatepage.h"
 #include "mainwindow.h"
 #include "processesview.h"
@@ -48,6 +49,13 @@ private Q_SLOTS:
                                    QStringLiteral("reinitEventsView")};
         for (int i = 0; i < tabs->count(); ++i) {
             QCOMPARE(tabs->widget(i)->objectName(), names.at(i));
+            if (i == MainWindow::ContextPage) {
+                // Without an agent the Context view shows its own empty state.
+                auto *view = qobject_cast<ContextView *>(tabs->widget(i));
+                QVERIFY(view);
+                QVERIFY(view->findChild<EmptyStatePage *>(QStringLiteral("contextNoAgent")));
+                continue;
+            }
             if (i == MainWindow::ProcessesPage) {
                 // Without an agent the Processes view shows its own empty state.
                 auto *view = qobject_cast<ProcessesView *>(tabs->widget(i));

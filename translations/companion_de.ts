@@ -79,6 +79,708 @@ KSyntaxHighlighting %4</translation>
     </message>
 </context>
 <context>
+    <name>ContextPushPanel</name>
+    <message>
+        <source>Push to the control plane</source>
+        <translation>Übertragung an die Steuerungsebene</translation>
+    </message>
+    <message>
+        <source>Pushing is off: start the agent with --control-plane URL to push context to a control plane.</source>
+        <translation>Die Übertragung ist aus: Starten Sie den Agenten mit --control-plane URL, um den Kontext an eine Steuerungsebene zu übertragen.</translation>
+    </message>
+    <message>
+        <source>Push state</source>
+        <translation>Übertragungszustand</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Versuche</translation>
+    </message>
+    <message>
+        <source>Last pushed</source>
+        <translation>Zuletzt übertragen</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>Letzter Fehler</translation>
+    </message>
+    <message>
+        <source>Next retry</source>
+        <translation>Nächster Versuch</translation>
+    </message>
+    <message>
+        <source>State:</source>
+        <translation>Zustand:</translation>
+    </message>
+    <message>
+        <source>Attempts:</source>
+        <translation>Versuche:</translation>
+    </message>
+    <message>
+        <source>Last pushed:</source>
+        <translation>Zuletzt übertragen:</translation>
+    </message>
+    <message>
+        <source>Last error:</source>
+        <translation>Letzter Fehler:</translation>
+    </message>
+    <message>
+        <source>&amp;Retry Now</source>
+        <translation>&amp;Jetzt erneut versuchen</translation>
+    </message>
+    <message>
+        <source>Retry now</source>
+        <translation>Jetzt erneut versuchen</translation>
+    </message>
+    <message>
+        <source>Push again now instead of waiting for the backoff to end.</source>
+        <translation>Jetzt erneut übertragen, statt das Ende der Wartezeit abzuwarten.</translation>
+    </message>
+    <message>
+        <source>Nothing pushed yet</source>
+        <translation>Noch nichts übertragen</translation>
+    </message>
+    <message>
+        <source>Version %1, accepted</source>
+        <translation>Version %1, angenommen</translation>
+    </message>
+    <message>
+        <source>Version %1, not accepted: the control plane waits for the next change</source>
+        <translation>Version %1, nicht angenommen: Die Steuerungsebene wartet auf die nächste Änderung</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>Keine</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>Aus</translation>
+    </message>
+    <message>
+        <source>Idle: the control plane has the latest version</source>
+        <translation>Ruhend: Die Steuerungsebene hat die neueste Version</translation>
+    </message>
+    <message>
+        <source>Pushing…</source>
+        <translation>Übertrage …</translation>
+    </message>
+    <message>
+        <source>Backing off after a failed push</source>
+        <translation>Wartezeit nach einer fehlgeschlagenen Übertragung</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>Angehalten</translation>
+    </message>
+    <message>
+        <source>Stopped: %1</source>
+        <translation>Angehalten: %1</translation>
+    </message>
+    <message>
+        <source>Retrying…</source>
+        <translation>Neuer Versuch …</translation>
+    </message>
+    <message>
+        <source>Next retry in %1 s</source>
+        <translation>Nächster Versuch in %1 s</translation>
+    </message>
+    <message>
+        <source>Waiting for the control plane to answer…</source>
+        <translation>Warte auf die Antwort der Steuerungsebene …</translation>
+    </message>
+</context>
+<context>
+    <name>ContextResourceModel</name>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n skipped</source>
+        <translation>
+            <numerusform>%n übersprungen</numerusform>
+            <numerusform>%n übersprungen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1
+%2</source>
+        <translation>%1
+%2</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n byte(s)</source>
+        <translation>
+            <numerusform>%n Byte</numerusform>
+            <numerusform>%n Bytes</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>Hash</source>
+        <translation>Hash</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>Instruction files</source>
+        <translation>Anweisungsdateien</translation>
+    </message>
+    <message>
+        <source>Skills</source>
+        <translation>Skills</translation>
+    </message>
+    <message>
+        <source>MCP configs</source>
+        <translation>MCP-Konfigurationen</translation>
+    </message>
+    <message>
+        <source>MCP servers</source>
+        <translation>MCP-Server</translation>
+    </message>
+    <message>
+        <source>Plugins</source>
+        <translation>Plugins</translation>
+    </message>
+    <message>
+        <source>Hooks</source>
+        <translation>Hooks</translation>
+    </message>
+    <message>
+        <source>Subagents</source>
+        <translation>Subagenten</translation>
+    </message>
+    <message>
+        <source>Commands</source>
+        <translation>Befehle</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>Sonstige</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>Oversize</source>
+        <translation>Zu groß</translation>
+    </message>
+    <message>
+        <source>Unreadable</source>
+        <translation>Nicht lesbar</translation>
+    </message>
+    <message>
+        <source>Invalid</source>
+        <translation>Ungültig</translation>
+    </message>
+    <message>
+        <source>Excluded</source>
+        <translation>Ausgeschlossen</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>Unbekannt</translation>
+    </message>
+    <message>
+        <source>built-in</source>
+        <translation>eingebaut</translation>
+    </message>
+    <message>
+        <source>working directory</source>
+        <translation>Arbeitsverzeichnis</translation>
+    </message>
+</context>
+<context>
+    <name>ContextView</name>
+    <message>
+        <source>Context</source>
+        <translation>Kontext</translation>
+    </message>
+    <message>
+        <source>No agent connected</source>
+        <translation>Kein Agent verbunden</translation>
+    </message>
+    <message>
+        <source>The instruction files (AGENTS.md, CLAUDE.md, .cursorrules), MCP configs (.mcp.json) and skills (SKILL.md) that a workspace&apos;s agent resolves appear here, with the reason for every file that was skipped. Select a workspace in the sidebar to see its context.</source>
+        <translation>Hier erscheinen die Anweisungsdateien (AGENTS.md, CLAUDE.md, .cursorrules), MCP-Konfigurationen (.mcp.json) und Skills (SKILL.md), die der Agent eines Arbeitsbereichs auflöst, mit dem Grund für jede übersprungene Datei. Wählen Sie in der Seitenleiste einen Arbeitsbereich, um seinen Kontext zu sehen.</translation>
+    </message>
+    <message>
+        <source>Re&amp;sync</source>
+        <translation>Neu &amp;auflösen</translation>
+    </message>
+    <message>
+        <source>Resolve the context again now (F5)</source>
+        <translation>Den Kontext jetzt neu auflösen (F5)</translation>
+    </message>
+    <message>
+        <source>Context actions</source>
+        <translation>Kontextaktionen</translation>
+    </message>
+    <message>
+        <source>Filter resources</source>
+        <translation>Ressourcen filtern</translation>
+    </message>
+    <message>
+        <source>Filter by name, path, source or error</source>
+        <translation>Nach Name, Pfad, Quelle oder Fehler filtern</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>Push and timeline</source>
+        <translation>Übertragung und Verlauf</translation>
+    </message>
+    <message>
+        <source>Could not retry the push: %1</source>
+        <translation>Die Übertragung konnte nicht erneut versucht werden: %1</translation>
+    </message>
+    <message>
+        <source>Push</source>
+        <translation>Übertragung</translation>
+    </message>
+    <message>
+        <source>Timeline</source>
+        <translation>Verlauf</translation>
+    </message>
+    <message>
+        <source>Snapshot</source>
+        <translation>Momentaufnahme</translation>
+    </message>
+    <message>
+        <source>Snapshot version</source>
+        <translation>Version der Momentaufnahme</translation>
+    </message>
+    <message>
+        <source>Aggregate hash</source>
+        <translation>Gesamt-Hash</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Kopieren</translation>
+    </message>
+    <message>
+        <source>Copy the aggregate hash</source>
+        <translation>Den Gesamt-Hash kopieren</translation>
+    </message>
+    <message>
+        <source>Copy the whole aggregate hash</source>
+        <translation>Den vollständigen Gesamt-Hash kopieren</translation>
+    </message>
+    <message>
+        <source>Resolving</source>
+        <translation>Auflösung läuft</translation>
+    </message>
+    <message>
+        <source>Payload bytes of the aggregate cap</source>
+        <translation>Nutzdaten-Bytes der Gesamtgrenze</translation>
+    </message>
+    <message>
+        <source>The bytes of every OK resource count against the agent&apos;s %1 aggregate cap; resources beyond it are excluded.</source>
+        <translation>Die Bytes jeder Ressource mit Status OK zählen gegen die Gesamtgrenze des Agenten von %1; Ressourcen darüber hinaus werden ausgeschlossen.</translation>
+    </message>
+    <message>
+        <source>Resources of the count cap</source>
+        <translation>Ressourcen der Anzahlgrenze</translation>
+    </message>
+    <message>
+        <source>A snapshot holds at most %1 resources; the rest are excluded.</source>
+        <translation>Eine Momentaufnahme enthält höchstens %1 Ressourcen; der Rest wird ausgeschlossen.</translation>
+    </message>
+    <message>
+        <source>Snapshot error</source>
+        <translation>Fehler der Momentaufnahme</translation>
+    </message>
+    <message>
+        <source>Aggregate hash:</source>
+        <translation>Gesamt-Hash:</translation>
+    </message>
+    <message>
+        <source>Scan roots</source>
+        <translation>Suchwurzeln</translation>
+    </message>
+    <message>
+        <source>Your scan roots</source>
+        <translation>Ihre Suchwurzeln</translation>
+    </message>
+    <message>
+        <source>Folder to add</source>
+        <translation>Hinzuzufügender Ordner</translation>
+    </message>
+    <message>
+        <source>/path/to/folder or ~/folder</source>
+        <translation>/pfad/zum/ordner oder ~/ordner</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Durchsuchen …</translation>
+    </message>
+    <message>
+        <source>Browse for a folder</source>
+        <translation>Einen Ordner suchen</translation>
+    </message>
+    <message>
+        <source>Add a Scan Root</source>
+        <translation>Suchwurzel hinzufügen</translation>
+    </message>
+    <message>
+        <source>&amp;Add</source>
+        <translation>&amp;Hinzufügen</translation>
+    </message>
+    <message>
+        <source>Add scan root</source>
+        <translation>Suchwurzel hinzufügen</translation>
+    </message>
+    <message>
+        <source>&amp;Remove</source>
+        <translation>&amp;Entfernen</translation>
+    </message>
+    <message>
+        <source>Remove scan root</source>
+        <translation>Suchwurzel entfernen</translation>
+    </message>
+    <message>
+        <source>Scan root error</source>
+        <translation>Fehler bei der Suchwurzel</translation>
+    </message>
+    <message>
+        <source>Roots the agent always scans</source>
+        <translation>Wurzeln, die der Agent immer durchsucht</translation>
+    </message>
+    <message>
+        <source>Folders you add are scanned before the agent&apos;s own roots.</source>
+        <translation>Ordner, die Sie hinzufügen, werden vor den eigenen Wurzeln des Agenten durchsucht.</translation>
+    </message>
+    <message>
+        <source>Always scanned</source>
+        <translation>Immer durchsucht</translation>
+    </message>
+    <message>
+        <source>No context resources found</source>
+        <translation>Keine Kontextressourcen gefunden</translation>
+    </message>
+    <message>
+        <source>No AGENTS.md, CLAUDE.md, .cursorrules, .mcp.json or skills/&lt;name&gt;/SKILL.md was found in the scan roots. Add a folder on the left, or create one of these files.</source>
+        <translation>In den Suchwurzeln wurde keine AGENTS.md, CLAUDE.md, .cursorrules, .mcp.json oder skills/&lt;name&gt;/SKILL.md gefunden. Fügen Sie links einen Ordner hinzu oder legen Sie eine dieser Dateien an.</translation>
+    </message>
+    <message>
+        <source>Context resources</source>
+        <translation>Kontextressourcen</translation>
+    </message>
+    <message>
+        <source>Resource details</source>
+        <translation>Details der Ressource</translation>
+    </message>
+    <message>
+        <source>Select a resource to see why it was included or skipped, and its content.</source>
+        <translation>Wählen Sie eine Ressource, um zu sehen, warum sie aufgenommen oder übersprungen wurde, und ihren Inhalt.</translation>
+    </message>
+    <message>
+        <source>Resource</source>
+        <translation>Ressource</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Why it was skipped</source>
+        <translation>Warum sie übersprungen wurde</translation>
+    </message>
+    <message>
+        <source>Id</source>
+        <translation>Kennung</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>Content hash</source>
+        <translation>Inhalts-Hash</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>Beschreibung</translation>
+    </message>
+    <message>
+        <source>About the content</source>
+        <translation>Zum Inhalt</translation>
+    </message>
+    <message>
+        <source>Content</source>
+        <translation>Inhalt</translation>
+    </message>
+    <message>
+        <source>Id:</source>
+        <translation>Kennung:</translation>
+    </message>
+    <message>
+        <source>Size:</source>
+        <translation>Größe:</translation>
+    </message>
+    <message>
+        <source>Copy the content hash</source>
+        <translation>Den Inhalts-Hash kopieren</translation>
+    </message>
+    <message>
+        <source>Hash:</source>
+        <translation>Hash:</translation>
+    </message>
+    <message>
+        <source>Source:</source>
+        <translation>Quelle:</translation>
+    </message>
+    <message>
+        <source>Description:</source>
+        <translation>Beschreibung:</translation>
+    </message>
+    <message>
+        <source>Snapshot timeline</source>
+        <translation>Verlauf der Momentaufnahmen</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Published</source>
+        <translation>Veröffentlicht</translation>
+    </message>
+    <message>
+        <source>Changes</source>
+        <translation>Änderungen</translation>
+    </message>
+    <message>
+        <source>Hash</source>
+        <translation>Hash</translation>
+    </message>
+    <message>
+        <source>Connecting to %1…</source>
+        <translation>Verbindung zu %1 …</translation>
+    </message>
+    <message>
+        <source>A built-in root: scanned on every resolve, it cannot be removed here.</source>
+        <translation>Eine eingebaute Wurzel: Sie wird bei jeder Auflösung durchsucht und kann hier nicht entfernt werden.</translation>
+    </message>
+    <message>
+        <source>The agent&apos;s working directory</source>
+        <translation>Das Arbeitsverzeichnis des Agenten</translation>
+    </message>
+    <message>
+        <source>%1 (built-in)</source>
+        <translation>%1 (eingebaut)</translation>
+    </message>
+    <message>
+        <source>%1 (working directory)</source>
+        <translation>%1 (Arbeitsverzeichnis)</translation>
+    </message>
+    <message>
+        <source>Enter an absolute folder path, or one that starts with ~.</source>
+        <translation>Geben Sie einen absoluten Ordnerpfad ein oder einen, der mit ~ beginnt.</translation>
+    </message>
+    <message>
+        <source>The agent did not add this folder: %1</source>
+        <translation>Der Agent hat diesen Ordner nicht hinzugefügt: %1</translation>
+    </message>
+    <message>
+        <source>The agent did not remove %1: %2</source>
+        <translation>Der Agent hat %1 nicht entfernt: %2</translation>
+    </message>
+    <message>
+        <source>Could not resync: %1</source>
+        <translation>Neuauflösung fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Your scan root %1</source>
+        <translation>Ihre Suchwurzel %1</translation>
+    </message>
+    <message>
+        <source>no changes</source>
+        <translation>keine Änderungen</translation>
+    </message>
+    <message>
+        <source>+%1 −%2 ~%3</source>
+        <translation>+%1 −%2 ~%3</translation>
+    </message>
+    <message>
+        <source>v%1</source>
+        <translation>v%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n added, </source>
+        <translation>
+            <numerusform>%n hinzugefügt, </numerusform>
+            <numerusform>%n hinzugefügt, </numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n removed, </source>
+        <translation>
+            <numerusform>%n entfernt, </numerusform>
+            <numerusform>%n entfernt, </numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n changed</source>
+        <translation>
+            <numerusform>%n geändert</numerusform>
+            <numerusform>%n geändert</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Timeline (%1)</source>
+        <translation>Verlauf (%1)</translation>
+    </message>
+    <message>
+        <source>Resolving…</source>
+        <translation>Auflösung läuft …</translation>
+    </message>
+    <message>
+        <source>Reconnecting to the agent…</source>
+        <translation>Verbindung zum Agenten wird wiederhergestellt …</translation>
+    </message>
+    <message>
+        <source>Version %1</source>
+        <translation>Version %1</translation>
+    </message>
+    <message>
+        <source>No snapshot yet</source>
+        <translation>Noch keine Momentaufnahme</translation>
+    </message>
+    <message>
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message>
+        <source>Payload %1 of %2</source>
+        <translation>Nutzdaten %1 von %2</translation>
+    </message>
+    <message>
+        <source>%1 of %2 resources</source>
+        <translation>%1 von %2 Ressourcen</translation>
+    </message>
+    <message>
+        <source>Snapshot error: %1</source>
+        <translation>Fehler der Momentaufnahme: %1</translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <source>Why it was skipped: %1</source>
+        <translation>Warum sie übersprungen wurde: %1</translation>
+    </message>
+    <message>
+        <source>the agent gave no reason</source>
+        <translation>der Agent hat keinen Grund genannt</translation>
+    </message>
+    <message>
+        <source>Note: %1</source>
+        <translation>Hinweis: %1</translation>
+    </message>
+    <message>
+        <source>%1 (%2 bytes)</source>
+        <translation>%1 (%2 Bytes)</translation>
+    </message>
+    <message>
+        <source>SHA-256 of the content: %1</source>
+        <translation>SHA-256 des Inhalts: %1</translation>
+    </message>
+    <message>
+        <source>%1
+from the %2</source>
+        <translation>%1
+aus dem %2</translation>
+    </message>
+    <message>
+        <source>%1
+from your scan root %2</source>
+        <translation>%1
+aus Ihrer Suchwurzel %2</translation>
+    </message>
+    <message>
+        <source>Name: %1</source>
+        <translation>Name: %1</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>Keine</translation>
+    </message>
+    <message>
+        <source>MCP configs may hold secrets; their bytes never leave the agent. Only the hash and size are shared.</source>
+        <translation>MCP-Konfigurationen können Geheimnisse enthalten; ihre Bytes verlassen den Agenten nie. Nur Hash und Größe werden weitergegeben.</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Lade …</translation>
+    </message>
+    <message>
+        <source>Could not load the content: %1</source>
+        <translation>Der Inhalt konnte nicht geladen werden: %1</translation>
+    </message>
+    <message>
+        <source>The agent keeps no content for a skipped resource; the reason above says why this one was skipped.</source>
+        <translation>Für eine übersprungene Ressource behält der Agent keinen Inhalt; der Grund oben sagt, warum diese übersprungen wurde.</translation>
+    </message>
+    <message>
+        <source>This kind of resource has no file content to show.</source>
+        <translation>Diese Art von Ressource hat keinen Dateiinhalt zum Anzeigen.</translation>
+    </message>
+    <message>
+        <source>Could not read %1: %2</source>
+        <translation>%1 konnte nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <source>Read from this machine&apos;s disk: the bytes of an MCP config never leave the agent.</source>
+        <translation>Von der Festplatte dieses Rechners gelesen: Die Bytes einer MCP-Konfiguration verlassen den Agenten nie.</translation>
+    </message>
+    <message>
+        <source>Read from this machine&apos;s disk: the agent keeps no content for a skipped resource.</source>
+        <translation>Von der Festplatte dieses Rechners gelesen: Für eine übersprungene Ressource behält der Agent keinen Inhalt.</translation>
+    </message>
+    <message>
+        <source>Only the first %1 of %2 are shown.</source>
+        <translation>Nur die ersten %1 von %2 werden angezeigt.</translation>
+    </message>
+    <message>
+        <source>The agent&apos;s working directory, walked to depth 8 for instruction files, .mcp.json and skills.</source>
+        <translation>Das Arbeitsverzeichnis des Agenten, bis Tiefe 8 nach Anweisungsdateien, .mcp.json und Skills durchsucht.</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Workspace Companion</source>
@@ -99,14 +801,6 @@ KSyntaxHighlighting %4</translation>
     <message>
         <source>&amp;Context</source>
         <translation>&amp;Kontext</translation>
-    </message>
-    <message>
-        <source>No context resources yet</source>
-        <translation>Noch keine Kontextressourcen</translation>
-    </message>
-    <message>
-        <source>The instruction files (AGENTS.md, CLAUDE.md, .cursorrules), MCP configs (.mcp.json) and skills (SKILL.md) that a workspace&apos;s agent resolves appear here, with the reason for every file that was skipped.</source>
-        <translation>Hier erscheinen die Anweisungsdateien (AGENTS.md, CLAUDE.md, .cursorrules), MCP-Konfigurationen (.mcp.json) und Skills (SKILL.md), die der Agent eines Arbeitsbereichs auflöst, mit dem Grund für jede übersprungene Datei.</translation>
     </message>
     <message>
         <source>&amp;Processes</source>
@@ -713,10 +1407,6 @@ Kennung %3</translation>
 <context>
     <name>companiond</name>
     <message>
-        <source>Runs a workspace agent: the process API (and, later, context resources) over HTTP. Every request needs the agent token.</source>
-        <translation>Betreibt einen Arbeitsbereichs-Agenten: die Prozess-API (und später Kontextressourcen) über HTTP. Jede Anfrage braucht das Agenten-Token.</translation>
-    </message>
-    <message>
         <source>Address and port to listen on (default 127.0.0.1:0, a free port on loopback). Listening beyond loopback exposes the agent to the network: do it only behind a firewall or tunnel.</source>
         <translation>Adresse und Port, auf denen gelauscht wird (Vorgabe 127.0.0.1:0, ein freier Port auf Loopback). Außerhalb von Loopback ist der Agent im Netz erreichbar: nur hinter einer Firewall oder einem Tunnel.</translation>
     </message>
@@ -795,6 +1485,38 @@ Kennung %3</translation>
     <message>
         <source>Unknown command: %1. Run companiond --help.</source>
         <translation>Unbekannter Befehl: %1. Siehe companiond --help.</translation>
+    </message>
+    <message>
+        <source>Runs a workspace agent: the process and context APIs over HTTP. Every request needs the agent token.</source>
+        <translation>Betreibt einen Arbeitsbereichs-Agenten: die Prozess- und Kontext-APIs über HTTP. Jede Anfrage braucht das Agenten-Token.</translation>
+    </message>
+    <message>
+        <source>Extra folder to scan for context resources (repeatable). Trusted: not limited to the allowed roots.</source>
+        <translation>Zusätzlicher Ordner, der nach Kontextressourcen durchsucht wird (wiederholbar). Vertrauenswürdig: nicht auf die erlaubten Wurzeln beschränkt.</translation>
+    </message>
+    <message>
+        <source>Control plane to push context snapshots to, for example http://127.0.0.1:3000.</source>
+        <translation>Steuerungsebene, an die Momentaufnahmen des Kontexts übertragen werden, zum Beispiel http://127.0.0.1:3000.</translation>
+    </message>
+    <message>
+        <source>url</source>
+        <translation>URL</translation>
+    </message>
+    <message>
+        <source>File holding the token for the control plane (default: the agent token file).</source>
+        <translation>Datei mit dem Token für die Steuerungsebene (Vorgabe: die Token-Datei des Agenten).</translation>
+    </message>
+    <message>
+        <source>Do not scan ~/.coder, ~/.coder/skills and ~/.claude/plugins/cache.</source>
+        <translation>~/.coder, ~/.coder/skills und ~/.claude/plugins/cache nicht durchsuchen.</translation>
+    </message>
+    <message>
+        <source>Invalid --control-plane value %1: expected an http(s) URL.</source>
+        <translation>Ungültiger Wert für --control-plane: %1. Erwartet wird eine http(s)-URL.</translation>
+    </message>
+    <message>
+        <source>Pushing context to %1</source>
+        <translation>Kontext wird an %1 übertragen</translation>
     </message>
 </context>
 <context>

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "aboutdialog.h"
+#include "contextview.h"
 #include "emptystatepage.h"
 #include "processesview.h"
 #include "theme.h"
@@ -72,11 +73,8 @@ void MainWindow::createPages()
         QString explanation;
     };
     const PageText pages[PageCount] = {
-            {QStringLiteral("contextView"), tr("&Context"), tr("No context resources yet"),
-             tr("The instruction files (AGENTS.md, CLAUDE.md, .cursorrules), MCP configs "
-                "(.mcp.json) and skills (SKILL.md) that a workspace's agent resolves appear "
-                "here, with the reason for every file that was skipped.")},
-            // The Processes view has empty states of its own.
+            // The Context and Processes views have empty states of their own.
+            {QStringLiteral("contextView"), tr("&Context"), {}, {}},
             {QStringLiteral("processesView"), tr("&Processes"), {}, {}},
             {QStringLiteral("runnersView"), tr("&Runners"), tr("No chat runners yet"),
              tr("The chat runtime's runners appear here with their state, lease and heartbeat, "
@@ -87,6 +85,11 @@ void MainWindow::createPages()
     };
     for (int i = 0; i < PageCount; ++i) {
         const PageText &page = pages[i];
+        if (i == ContextPage) {
+            m_context = new ContextView(m_tabs);
+            m_tabs->addTab(m_context, page.tab);
+            continue;
+        }
         if (i == ProcessesPage) {
             m_processes = new ProcessesView(m_tabs);
             connect(m_processes, &ProcessesView::notificationRequested, this, &MainWindow::notify);
@@ -185,6 +188,13 @@ void MainWindow::setLocalAgent(ProcessClient *client, const QString &tokenFile)
     m_sidebarPages->setCurrentWidget(m_workspaceList);
     m_processes->setClient(client, true);
     m_statusLabel->setText(tr("This machine's agent: %1").arg(client->baseUrl().toString()));
+}
+
+void MainWindow::setLocalContext(ContextClient *client, const QStringList &builtinRoots,
+                                 const QString &workingDirectory)
+{
+    m_context->setClient(client, true);
+    m_context->setFixedRoots(builtinRoots, workingDirectory);
 }
 
 void MainWindow::setLocalAgentError(const QString &message)

@@ -4,6 +4,8 @@
 #include <QPointer>
 
 class AboutDialog;
+class ContextClient;
+class ContextView;
 class ProcessClient;
 class ProcessesView;
 class QDockWidget;
@@ -30,10 +32,14 @@ public:
     QTabWidget *tabs() const { return m_tabs; }
     QDockWidget *sidebar() const { return m_sidebar; }
     ProcessesView *processesView() const { return m_processes; }
+    ContextView *contextView() const { return m_context; }
     QListWidget *workspaceList() const { return m_workspaceList; }
 
     // Lists the in-process agent as "This machine" and shows its processes. Not owned.
     void setLocalAgent(ProcessClient *client, const QString &tokenFile);
+    // Shows the context of the in-process agent, with the roots it always scans. Not owned.
+    void setLocalContext(ContextClient *client, const QStringList &builtinRoots,
+                         const QString &workingDirectory);
     // Says in the sidebar and status bar why this machine's agent is not running.
     void setLocalAgentError(const QString &message);
     // A desktop notification (tray message), or a status bar message without a tray.
@@ -61,6 +67,7 @@ private:
     QLabel *m_statusLabel = nullptr;
     QPointer<AboutDialog> m_about;
     ProcessesView *m_processes = nullptr;
+    ContextView *m_context = nullptr;
     QStackedWidget *m_sidebarPages = nullptr;
     QListWidget *m_workspaceList = nullptr;
     QSystemTrayIcon *m_tray = nullptr;

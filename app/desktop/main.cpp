@@ -3,6 +3,9 @@
 #include "agent/agent.h"
 #include "common/buildinfo.h"
 #include "common/translationloader.h"
+#include "context/contextclient.h"
+#include "context/contextmanager.h"
+#include "contextview.h"
 #include "mainwindow.h"
 #include "process/processclient.h"
 #include "processesview.h"
@@ -163,6 +166,7 @@ int main(int argc, char *argv[])
     Agent agent(agentOptions);
     QString agentError;
     std::unique_ptr<ProcessClient> localClient;
+    std::unique_ptr<ContextClient> localContext; // on localClient's connection: dies first
     if (agent.start(&agentError)) {
         std::printf("%s\n%s\n%s\n",
                     qPrintable(QCoreApplication::translate("main", "This machine's agent: %1")
@@ -174,6 +178,16 @@ int main(int argc, char *argv[])
         std::fflush(stdout);
         localClient = std::make_unique<ProcessClient>(agent.url(), agent.token());
         window.setLocalAgent(localClient.get(), agent.tokenFile());
+        localContext = std::make_unique<ContextClient>(localClient->api());
+        // The roots every resolve scans besides the user's: shown for information.
+        const QString contextWorkDir = agent.contextManager()->workingDirectory();
+        QStringList builtinRoots;
+        for (const ScanRoot &root : agent.contextManager()->scanRoots()) {
+            if (root.userSource.isEmpty() && root.path != contextWorkDir) {
+                builtinRoots.append(root.path);
+            }
+        }
+        window.setLocalContext(localContext.get(), builtinRoots, contextWorkDir);
         for (const QString &command : parser.values(runOption)) {
             ProcessClient::StartRequest request;
             request.command = command;
@@ -190,5 +204,6 @@ int main(int argc, char *argv[])
     const int status = QApplication::exec();
     // Detach the view from the client before both go; the agent's destructor ends processes.
     window.processesView()->setClient(nullptr, false);
+    window.contextView()->setClient(nullptr, false);
     return status;
 }

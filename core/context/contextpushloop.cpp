@@ -25,6 +25,7 @@ ContextPushLoop::~ContextPushLoop()
     }
 }
 
+// Errors and stop reasons are API data (GET /api/v0/context/push), in English like upstream's.
 void ContextPushLoop::start()
 {
     if (m_started) {
@@ -32,14 +33,14 @@ void ContextPushLoop::start()
     }
     m_started = true;
     if (!m_pusher) {
-        stop(tr("No pusher is configured."));
+        stop(QStringLiteral("No pusher is configured."));
         return;
     }
     connect(m_manager, &ContextManager::snapshotChanged, this, &ContextPushLoop::onSnapshotChanged);
     connect(m_manager, &ContextManager::closed, this,
-            [this] { stop(tr("The context manager closed.")); });
+            [this] { stop(QStringLiteral("The context manager closed.")); });
     if (m_manager->isClosed()) {
-        stop(tr("The context manager closed."));
+        stop(QStringLiteral("The context manager closed."));
         return;
     }
     // The version-0 placeholder is never pushed: wait for the first resolve.
@@ -108,7 +109,7 @@ void ContextPushLoop::onResult(const ContextPushResult &result)
         qCWarning(lcContext).noquote()
                 << "Context push unimplemented by the peer; stopping:" << result.error;
         m_status.lastError = result.error;
-        stop(tr("The control plane does not implement context pushes."));
+        stop(QStringLiteral("The control plane does not implement context pushes."));
         return;
     case ContextPushResult::Outcome::Failed:
         break;

@@ -123,11 +123,14 @@ void ContextWatcher::sync(const WatchSet &set)
     const QStringList failed = attempt.isEmpty() ? QStringList() : m_watcher->addPaths(attempt);
     const qsizetype unwatched = failed.size() + (add.size() - attempt.size());
     if (unwatched > 0) {
-        setDegradation(tr("inotify watch limit exceeded (ENOSPC): %1 of %2 paths are not watched; "
-                          "rescanning every %3 s instead")
-                               .arg(unwatched)
-                               .arg(set.directories.size() + set.files.size())
-                               .arg(m_options.degradedRescanInterval.count() / 1000.0));
+        // Wire data (snapshot_error), in English as upstream's messages: not translated.
+        setDegradation(
+                QStringLiteral(
+                        "inotify watch limit exceeded (ENOSPC): %1 of %2 paths are not watched; "
+                        "rescanning every %3 s instead")
+                        .arg(unwatched)
+                        .arg(set.directories.size() + set.files.size())
+                        .arg(m_options.degradedRescanInterval.count() / 1000.0));
     } else {
         setDegradation({});
     }

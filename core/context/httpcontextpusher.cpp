@@ -29,6 +29,7 @@ QUrl HttpContextPusher::endpoint() const
     return url;
 }
 
+// Errors and stop reasons are API data (GET /api/v0/context/push), in English like upstream's.
 void HttpContextPusher::push(const ContextPushRequest &request,
                              std::function<void(const ContextPushResult &)> done)
 {
@@ -52,12 +53,13 @@ void HttpContextPusher::push(const ContextPushRequest &request,
         if (status == 404 || status == 405 || status == 501) {
             result.outcome = ContextPushResult::Outcome::Unimplemented;
             result.error =
-                    tr("The control plane does not accept context pushes (HTTP %1).").arg(status);
+                    QStringLiteral("The control plane does not accept context pushes (HTTP %1).")
+                            .arg(status);
         } else if (status >= 200 && status < 300) {
             const QJsonObject o = QJsonDocument::fromJson(body).object();
             if (!o.value(QStringLiteral("accepted")).isBool()) {
                 result.outcome = ContextPushResult::Outcome::Failed;
-                result.error = tr("The control plane answered without \"accepted\".");
+                result.error = QStringLiteral("The control plane answered without \"accepted\".");
             } else {
                 result.outcome = o.value(QStringLiteral("accepted")).toBool()
                         ? ContextPushResult::Outcome::Accepted
@@ -68,8 +70,9 @@ void HttpContextPusher::push(const ContextPushRequest &request,
         } else {
             const QJsonObject o = QJsonDocument::fromJson(body).object();
             const QString message = o.value(QStringLiteral("message")).toString();
-            result.error = message.isEmpty() ? tr("HTTP %1").arg(status)
-                                             : tr("HTTP %1: %2").arg(status).arg(message);
+            result.error = message.isEmpty()
+                    ? QStringLiteral("HTTP %1").arg(status)
+                    : QStringLiteral("HTTP %1: %2").arg(status).arg(message);
         }
         done(result);
     });
