@@ -15,7 +15,8 @@
 //   --json                 one JSON object on stdout instead of text
 //
 // Every mode runs an event-loop lag probe: a 5 ms single-shot timer that records how late it
-// fires and re-arms itself.
+// fires and re-arms itself. MB/s counts delivered bytes: what a stream reported dropped (its
+// client fell behind the agent's bounded capture) was not ingested.
 #include "agent/agent.h"
 #include "outputview.h"
 #include "process/managedprocess.h"
@@ -42,18 +43,15 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <unistd.h>
 #include <vector>
 
 namespace {
 
 constexpr qint64 LineBytes = 80; // of the generated file, '\n' included
 constexpr qint64 YesLineBytes = 2; // "y\n"
-constexpr int OutputPipeBytes = 256 * 1024; // as ManagedProcess
 
 enum class Source { Yes, File };
 enum class Mode { Raw, Headless, Agent, View };
@@ -258,12 +256,11 @@ bool runRaw(const QString &command, const Config &config, Measurement *m, QStrin
 {
     RawRing ring(m->capBytes);
     QProcess process;
-    // As ManagedProcess does: one merged pipe of the same size, no stdin.
+    // As ManagedProcess does: one merged pipe, no stdin.
     process.setProgram(QStringLiteral("sh"));
     process.setArguments({QStringLiteral("-c"), command});
     process.setProcessChannelMode(QProcess::MergedChannels);
     process.setStandardInputFile(QProcess::nullDevice());
-    process.setChildProcessModifier([] { ::fcntl(STDOUT_FILENO, F_SETPIPE_SZ, OutputPipeBytes); });
     QEventLoop loop;
     QElapsedTimer clock;
     QObject::connect(&process, &QProcess::readyReadStandardOutput, &loop,
@@ -495,7 +492,9 @@ QJsonObject toJson(const Config &config, const Measurement &m)
             {QStringLiteral("lines"), m.lines},
             {QStringLiteral("lines_counted"), m.linesCounted},
             {QStringLiteral("seconds"), seconds},
-            {QStringLiteral("mb_per_s"), seconds > 0 ? double(m.bytes) / 1e6 / seconds : 0.0},
+            // Only what arrived counts: bytes the stream skipped (dropped) were not ingested.
+            {QStringLiteral("mb_per_s"),
+             seconds > 0 ? double(m.bytes - m.droppedBytes) / 1e6 / seconds : 0.0},
             {QStringLiteral("lines_per_s"), seconds > 0 ? double(m.lines) / seconds : 0.0},
             {QStringLiteral("exit_code"), m.exitCode},
             {QStringLiteral("cap_bytes"), m.capBytes},
