@@ -3,6 +3,7 @@
 #include "contextpushpanel.h"
 #include "contextresourcefiltermodel.h"
 #include "emptystatepage.h"
+#include "errorbar.h"
 #include "syntaxrepository.h"
 
 #include "context/contextmanager.h"
@@ -70,22 +71,6 @@ QLabel *sectionTitle(const QString &text, QWidget *parent)
     return label;
 }
 
-bool isDark(const QPalette &palette)
-{
-    return palette.color(QPalette::Window).lightness() < 128;
-}
-
-// The palette of an error message: a red panel that reads in both schemes.
-void applyErrorColours(QWidget *widget, const QPalette &base)
-{
-    QPalette p = base;
-    const bool dark = isDark(base);
-    p.setColor(QPalette::Window, dark ? QColor(0x5c, 0x1f, 0x1f) : QColor(0xfd, 0xe7, 0xe7));
-    p.setColor(QPalette::WindowText, dark ? QColor(0xff, 0xe0, 0xe0) : QColor(0x7a, 0x12, 0x12));
-    widget->setAutoFillBackground(true);
-    widget->setPalette(p);
-}
-
 QString hex(const QByteArray &bytes)
 {
     return QString::fromLatin1(bytes.toHex());
@@ -151,24 +136,8 @@ ContextView::ContextView(QWidget *parent)
     m_connection->setContentsMargins(12, 0, 0, 0);
     toolbar->addWidget(m_connection);
 
-    m_errorBar = new QFrame(content);
+    m_errorBar = new ErrorBar(content);
     m_errorBar->setObjectName(QStringLiteral("contextErrorBar"));
-    m_errorBar->setFrameShape(QFrame::StyledPanel);
-    m_errorLabel = new QLabel(m_errorBar);
-    m_errorLabel->setObjectName(QStringLiteral("contextErrorMessage"));
-    m_errorLabel->setAccessibleName(tr("Error"));
-    m_errorLabel->setWordWrap(true);
-    m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto *dismiss = new QToolButton(m_errorBar);
-    dismiss->setObjectName(QStringLiteral("contextDismissErrorButton"));
-    dismiss->setText(tr("Dismiss"));
-    dismiss->setAccessibleName(tr("Dismiss"));
-    dismiss->setAutoRaise(true);
-    connect(dismiss, &QToolButton::clicked, this, &ContextView::clearError);
-    auto *errorLayout = new QHBoxLayout(m_errorBar);
-    errorLayout->addWidget(m_errorLabel, 1);
-    errorLayout->addWidget(dismiss);
-    m_errorBar->hide();
 
     auto *panes = new QSplitter(Qt::Horizontal, content);
     panes->setObjectName(QStringLiteral("contextSplitter"));
@@ -711,7 +680,7 @@ QString ContextView::sourceErrorText() const
 
 QString ContextView::errorText() const
 {
-    return m_errorBar->isVisibleTo(this) ? m_errorLabel->text() : QString();
+    return m_errorBar->message();
 }
 
 QStringList ContextView::sources() const
@@ -1126,14 +1095,12 @@ void ContextView::showContentNote(const QString &note)
 
 void ContextView::showError(const QString &message)
 {
-    m_errorLabel->setText(message);
-    m_errorBar->show();
+    m_errorBar->showMessage(message);
 }
 
 void ContextView::clearError()
 {
-    m_errorBar->hide();
-    m_errorLabel->clear();
+    m_errorBar->clear();
 }
 
 void ContextView::changeEvent(QEvent *event)
@@ -1147,10 +1114,9 @@ void ContextView::changeEvent(QEvent *event)
 void ContextView::applyTheme()
 {
     const QPalette base = palette();
-    applyErrorColours(m_errorBar, base);
-    applyErrorColours(m_snapshotError, base);
-    applyErrorColours(m_detailError, base);
-    applyErrorColours(m_sourceError, base);
+    ErrorBar::applyErrorPalette(m_snapshotError, base);
+    ErrorBar::applyErrorPalette(m_detailError, base);
+    ErrorBar::applyErrorPalette(m_sourceError, base);
 
     using KSyntaxHighlighting::Theme;
     const Theme theme = SyntaxRepository::instance()->themeForPalette(base);

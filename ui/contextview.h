@@ -12,6 +12,7 @@ class ContextPushPanel;
 class ContextResourceFilterModel;
 class ContextResourceModel;
 class EmptyStatePage;
+class ErrorBar;
 class QAction;
 class QFrame;
 class QLabel;
@@ -141,8 +142,7 @@ private:
     QAction *m_resyncAction;
     QLineEdit *m_filter;
     QLabel *m_connection;
-    QFrame *m_errorBar;
-    QLabel *m_errorLabel;
+    ErrorBar *m_errorBar;
 
     QLabel *m_version;
     QLabel *m_hash;

@@ -1,6 +1,7 @@
 #include "processesview.h"
 
 #include "emptystatepage.h"
+#include "errorbar.h"
 #include "outputview.h"
 #include "processfiltermodel.h"
 #include "startprocessdialog.h"
@@ -93,28 +94,8 @@ ProcessesView::ProcessesView(QWidget *parent)
     m_connection->setContentsMargins(12, 0, 0, 0);
     toolbar->addWidget(m_connection);
 
-    m_errorBar = new QFrame(content);
+    m_errorBar = new ErrorBar(content);
     m_errorBar->setObjectName(QStringLiteral("errorBar"));
-    m_errorBar->setFrameShape(QFrame::StyledPanel);
-    m_errorBar->setAutoFillBackground(true);
-    {
-        QPalette p = m_errorBar->palette();
-        const bool dark = p.color(QPalette::Window).lightness() < 128;
-        p.setColor(QPalette::Window, dark ? QColor(0x5c, 0x1f, 0x1f) : QColor(0xfd, 0xe7, 0xe7));
-        p.setColor(QPalette::WindowText,
-                   dark ? QColor(0xff, 0xe0, 0xe0) : QColor(0x7a, 0x12, 0x12));
-        m_errorBar->setPalette(p);
-    }
-    m_errorLabel = new QLabel(m_errorBar);
-    m_errorLabel->setObjectName(QStringLiteral("errorMessage"));
-    m_errorLabel->setWordWrap(true);
-    m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto *dismiss = toolButton(QStringLiteral("dismissErrorButton"), tr("Dismiss"), m_errorBar);
-    connect(dismiss, &QToolButton::clicked, this, &ProcessesView::clearError);
-    auto *errorLayout = new QHBoxLayout(m_errorBar);
-    errorLayout->addWidget(m_errorLabel, 1);
-    errorLayout->addWidget(dismiss);
-    m_errorBar->hide();
 
     m_table = new QTableView(content);
     m_table->setObjectName(QStringLiteral("processTable"));
@@ -694,7 +675,7 @@ QString ProcessesView::exitBannerText() const
 
 QString ProcessesView::errorText() const
 {
-    return m_errorBar->isVisibleTo(this) ? m_errorLabel->text() : QString();
+    return m_errorBar->message();
 }
 
 void ProcessesView::refreshAiView()
@@ -758,12 +739,10 @@ bool ProcessesView::saveOutput(const QString &path, QString *error) const
 
 void ProcessesView::showError(const QString &message)
 {
-    m_errorLabel->setText(message);
-    m_errorBar->show();
+    m_errorBar->showMessage(message);
 }
 
 void ProcessesView::clearError()
 {
-    m_errorBar->hide();
-    m_errorLabel->clear();
+    m_errorBar->clear();
 }

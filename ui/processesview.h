@@ -9,6 +9,7 @@
 #include <memory>
 
 class EmptyStatePage;
+class ErrorBar;
 class OutputCapture;
 class OutputView;
 class ProcessFilterModel;
@@ -96,8 +97,7 @@ private:
     QStackedWidget *m_tablePages;
     QTableView *m_table;
     QLineEdit *m_filter;
-    QFrame *m_errorBar;
-    QLabel *m_errorLabel;
+    ErrorBar *m_errorBar;
     QLabel *m_connection;
 
     QLabel *m_outputTitle;
