@@ -347,14 +347,6 @@ KSyntaxHighlighting %4</translation>
         <translation>Nach Name, Pfad, Quelle oder Fehler filtern</translation>
     </message>
     <message>
-        <source>Error</source>
-        <translation>Fehler</translation>
-    </message>
-    <message>
-        <source>Dismiss</source>
-        <translation>Schließen</translation>
-    </message>
-    <message>
         <source>Push and timeline</source>
         <translation>Übertragung und Verlauf</translation>
     </message>
@@ -781,6 +773,17 @@ aus Ihrer Suchwurzel %2</translation>
     </message>
 </context>
 <context>
+    <name>ErrorBar</name>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Schließen</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Workspace Companion</source>
@@ -1021,10 +1024,6 @@ Token-Datei: %2</translation>
     <message>
         <source>Filter by command, folder, chat or id</source>
         <translation>Nach Befehl, Ordner, Chat oder Kennung filtern</translation>
-    </message>
-    <message>
-        <source>Dismiss</source>
-        <translation>Schließen</translation>
     </message>
     <message>
         <source>Copy ID</source>
