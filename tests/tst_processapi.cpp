@@ -4,6 +4,7 @@
 // The wire format is what is tested: requests go through QNetworkAccessManager and raw
 // QWebSocket, and bodies are compared as bytes where upstream's are fixed.
 #include "common/clock.h"
+#include "helpers/processtesthelpers.h"
 #include "http/apiserver.h"
 #include "process/managedprocess.h"
 #include "process/processapi.h"
@@ -58,47 +59,7 @@ struct Reply
     QString message() const { return object().value(QStringLiteral("message")).toString(); }
 };
 
-QString shellQuote(const QString &text)
-{
-    QString quoted = text;
-    quoted.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
-    return QLatin1Char('\'') + quoted + QLatin1Char('\'');
-}
-
-// A command line that runs the helper executable.
-QString app(const QString &arguments)
-{
-    return shellQuote(QStringLiteral(PROCESS_TEST_APP)) + QLatin1Char(' ') + arguments;
-}
-
-// Waits (in the child, not the test) until `file` exists, then runs `then`.
-QString gated(const QString &file, const QString &then)
-{
-    return QStringLiteral("while [ ! -e %1 ]; do sleep 0.01; done; %2").arg(shellQuote(file), then);
-}
-
-void touch(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        qWarning("cannot create %s", qPrintable(path));
-    }
-}
-
-// Exactly what `processtestapp flood total lineLength` writes.
-QByteArray floodBytes(qint64 total, int lineLength = 80)
-{
-    QByteArray block(64 * 1024, Qt::Uninitialized);
-    for (qsizetype i = 0; i < block.size(); ++i) {
-        block[i] = (i % lineLength == lineLength - 1) ? '\n' : char('a' + i % 26);
-    }
-    QByteArray out;
-    out.reserve(total);
-    while (out.size() < total) {
-        out.append(block.first(std::min<qsizetype>(total - out.size(), block.size())));
-    }
-    return out;
-}
+using namespace ProcessTest;
 
 struct ProcStat
 {

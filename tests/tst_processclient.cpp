@@ -4,6 +4,7 @@
 // duplicates. Connection drops are made deterministic with a small TCP proxy the test cuts.
 #include "agent/agent.h"
 #include "common/clock.h"
+#include "helpers/processtesthelpers.h"
 #include "http/apicall.h"
 #include "process/managedprocess.h"
 #include "process/processclient.h"
@@ -34,45 +35,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-QString shellQuote(const QString &text)
-{
-    QString quoted = text;
-    quoted.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
-    return QLatin1Char('\'') + quoted + QLatin1Char('\'');
-}
-
-QString app(const QString &arguments)
-{
-    return shellQuote(QStringLiteral(PROCESS_TEST_APP)) + QLatin1Char(' ') + arguments;
-}
-
-// Waits (in the child) until `file` exists, then runs `then`.
-QString gated(const QString &file, const QString &then)
-{
-    return QStringLiteral("while [ ! -e %1 ]; do sleep 0.01; done; %2").arg(shellQuote(file), then);
-}
-
-void touch(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        qWarning("cannot create %s", qPrintable(path));
-    }
-}
-
-// Exactly what `processtestapp flood total` writes.
-QByteArray floodBytes(qint64 total, int lineLength = 80)
-{
-    QByteArray block(64 * 1024, Qt::Uninitialized);
-    for (qsizetype i = 0; i < block.size(); ++i) {
-        block[i] = (i % lineLength == lineLength - 1) ? '\n' : char('a' + i % 26);
-    }
-    QByteArray out;
-    while (out.size() < total) {
-        out.append(block.first(std::min<qsizetype>(total - out.size(), block.size())));
-    }
-    return out;
-}
+using namespace ProcessTest;
 
 enum class Mode { Foreground, Background };
 
