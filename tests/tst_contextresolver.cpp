@@ -1235,6 +1235,85 @@ private Q_SLOTS:
         QCOMPARE(emptyJson.value(QLatin1StringView("snapshot_error")).toString(),
                  QStringLiteral("canceled"));
     }
+
+    // replay() re-reads what a walk found. After any in-place edits it must give exactly the
+    // snapshot a full resolve gives: contents, statuses, caps, order, totals and hash.
+    void replayEqualsFullResolveAfterEdits()
+    {
+        const QString project = mkdir(QStringLiteral("project"));
+        const QString user = mkdir(QStringLiteral("user"));
+        write(QStringLiteral("project/AGENTS.md"), "# Project rules\n");
+        write(QStringLiteral("project/a/CLAUDE.md"), QByteArray(300, 'a'));
+        write(QStringLiteral("project/b/c/.cursorrules"), QByteArray(200, 'b'));
+        write(QStringLiteral("project/shared.md"), "# Shared\n");
+        link(path(QStringLiteral("project/shared.md")), QStringLiteral("project/d/AGENTS.md"));
+        write(QStringLiteral("project/skills/good-skill/SKILL.md"),
+              skillFile(QStringLiteral("good-skill"), QStringLiteral("Good")));
+        write(QStringLiteral("project/skills/other/SKILL.md"), skillFile(QStringLiteral("other")));
+        write(QStringLiteral("project/.mcp.json"), R"({"mcpServers": {"a": {}}})");
+        write(QStringLiteral("user/AGENTS.md"), "# User rules\n");
+        write(QStringLiteral("user/skills/good-skill/SKILL.md"),
+              skillFile(QStringLiteral("good-skill"), QStringLiteral("Shadowed")));
+        const QList<ScanRoot> roots {ScanRoot {user, user}, ScanRoot {project, QString()},
+                                     ScanRoot {path(QStringLiteral("missing")), QString()}};
+        ContextResolver::Options options;
+        options.maxSnapshotBytes = 500; // tight: size changes move the aggregate-cap line
+        options.maxResourceBytes = 1000;
+        const ContextResolver resolver(options);
+
+        ContextWalk walk;
+        const ContextSnapshot first = resolver.resolve(roots, nullptr, nullptr, &walk);
+        QCOMPARE(resolver.replay(walk), first);
+        QVERIFY(std::any_of(
+                first.resources.begin(), first.resources.end(),
+                [](const ContextResource &r) { return r.status == ResourceStatus::Excluded; }));
+
+        const QList<std::pair<QString, QByteArray>> edits = {
+                {QStringLiteral("project/AGENTS.md"), "# Changed rules\nmore\n"},
+                {QStringLiteral("project/a/CLAUDE.md"), QByteArray(20, 'a')}, // frees budget
+                {QStringLiteral("project/b/c/.cursorrules"), QByteArray(650, 'c')}, // takes it
+                {QStringLiteral("project/shared.md"), "# Shared, edited through the link\n"},
+                {QStringLiteral("project/skills/other/SKILL.md"),
+                 skillFile(QStringLiteral("Other_Name"))},
+                {QStringLiteral("user/skills/good-skill/SKILL.md"),
+                 "no front matter\n"}, // unshadows
+                {QStringLiteral("project/.mcp.json"), R"({"mcpServers": {"a": 1}})"},
+                {QStringLiteral("user/AGENTS.md"), QByteArray(1500, 'u')}, // oversize
+        };
+        const auto excluded = [](const ContextSnapshot &snapshot) {
+            QStringList ids;
+            for (const ContextResource &r : snapshot.resources) {
+                if (r.status == ResourceStatus::Excluded) {
+                    ids.append(r.id);
+                }
+            }
+            return ids;
+        };
+        bool capLineMoved = false;
+        for (const auto &[file, content] : edits) {
+            write(file, content);
+            const ContextSnapshot replayed = resolver.replay(walk);
+            capLineMoved = capLineMoved || excluded(replayed) != excluded(first);
+            const ContextSnapshot full = resolver.resolve(roots);
+            QCOMPARE(replayed.resources, full.resources);
+            QCOMPARE(replayed.payloadBytes, full.payloadBytes);
+            QCOMPARE(replayed.aggregateHash.toHex(), full.aggregateHash.toHex());
+            QCOMPARE(replayed, full);
+        }
+        QVERIFY(capLineMoved);
+    }
+
+    void replayCancelledReturnsOnlyTheError()
+    {
+        write(QStringLiteral("AGENTS.md"), "# Rules\n");
+        const ContextResolver resolver;
+        ContextWalk walk;
+        resolver.resolve({ScanRoot {m_base, QString()}}, nullptr, nullptr, &walk);
+        const std::atomic_bool cancelled {true};
+        const ContextSnapshot snapshot = resolver.replay(walk, &cancelled);
+        QVERIFY(snapshot.resources.isEmpty());
+        QCOMPARE(snapshot.snapshotError, QStringLiteral("canceled"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestContextResolver)

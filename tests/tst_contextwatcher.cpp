@@ -387,6 +387,36 @@ private Q_SLOTS:
         QCOMPARE(clock.pendingTimers(), 0);
     }
 
+    // In-place edits of watched files are file-only (the manager replays the last walk); a new
+    // file changes its folder, which calls for a walk.
+    void changesSayWhetherAFolderChanged()
+    {
+        ManualClock clock;
+        ContextWatcher::Options o;
+        o.debounce = 250ms;
+        o.clock = &clock;
+        ContextWatcher watcher(o);
+        const QString agents = m_work + QStringLiteral("/AGENTS.md");
+        write(agents, "# Rules\n");
+        QSignalSpy changed(&watcher, &ContextWatcher::changed);
+        watcher.sync({{m_work}, {agents}});
+
+        QFile file(agents);
+        QVERIFY(file.open(QIODevice::Append));
+        file.write("more\n");
+        file.close();
+        QTRY_COMPARE_WITH_TIMEOUT(clock.pendingTimers(), 1, Timeout);
+        clock.advance(300ms);
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(changed.takeFirst().at(0).toBool(), false);
+
+        write(m_work + QStringLiteral("/CLAUDE.md"), "# New\n");
+        QTRY_COMPARE_WITH_TIMEOUT(clock.pendingTimers(), 1, Timeout);
+        clock.advance(300ms);
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(changed.takeFirst().at(0).toBool(), true);
+    }
+
     void watchSetCoversMissingRootsAndResourceFiles()
     {
         const QString agents = m_work + QStringLiteral("/AGENTS.md");

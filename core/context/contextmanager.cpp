@@ -17,6 +17,10 @@ struct ResolveResult
 {
     ContextSnapshot snapshot;
     ContextWatcher::WatchSet watchSet;
+    std::shared_ptr<const ContextWalk> walk; // of a full resolve; the replayed one otherwise
+    QList<ScanRoot> roots;
+    QStringList directories;
+    bool replayed = false;
 };
 
 } // namespace
@@ -51,7 +55,9 @@ ContextManager::ContextManager(Options options, QObject *parent)
         watcherOptions.degradedRescanInterval = m_options.degradedRescanInterval;
         watcherOptions.clock = m_clock;
         m_watcher = new ContextWatcher(watcherOptions, this);
-        connect(m_watcher, &ContextWatcher::changed, this, &ContextManager::startResolve);
+        connect(m_watcher, &ContextWatcher::changed, this, [this](bool structural) {
+            startResolve(structural ? ResolveMode::Full : ResolveMode::Replay);
+        });
     }
 }
 
@@ -236,11 +242,16 @@ QString ContextManager::watcherDegradation() const
     return m_watcher ? m_watcher->degradation() : QString();
 }
 
-void ContextManager::startResolve()
+void ContextManager::startResolve(ResolveMode mode)
 {
     if (m_closed || !m_started) {
         return;
     }
+    const QList<ScanRoot> roots = scanRoots();
+    // A replay is only the same as a walk when nothing but file contents changed since the last
+    // published walk: a resolve still running may carry a folder change, so it wins.
+    const bool replay =
+            mode == ResolveMode::Replay && !m_running && m_lastWalk && roots == m_lastRoots;
     auto job = std::make_unique<Job>();
     job->generation = ++m_generation;
     if (m_running) {
@@ -251,17 +262,29 @@ void ContextManager::startResolve()
     }
     Job *raw = job.get();
     connect(&raw->watcher, &QFutureWatcherBase::finished, this, [this, raw] { onResolved(raw); });
-    const QList<ScanRoot> roots = scanRoots();
     const ContextResolver resolver = m_resolver;
     const int maxDepth = m_options.resolver.maxDepth;
     const bool watch = m_watcher != nullptr;
-    raw->watcher.setFuture(QtConcurrent::run([resolver, roots, raw, maxDepth, watch] {
+    const std::shared_ptr<const ContextWalk> lastWalk = replay ? m_lastWalk : nullptr;
+    const QStringList lastDirectories = replay ? m_lastDirectories : QStringList();
+    raw->watcher.setFuture(QtConcurrent::run([resolver, roots, raw, maxDepth, watch, lastWalk,
+                                              lastDirectories] {
         ResolveResult result;
-        QStringList directories;
-        result.snapshot = resolver.resolve(roots, &raw->cancelled, watch ? &directories : nullptr);
+        result.roots = roots;
+        if (lastWalk) {
+            result.snapshot = resolver.replay(*lastWalk, &raw->cancelled);
+            result.walk = lastWalk;
+            result.directories = lastDirectories;
+            result.replayed = true;
+        } else {
+            auto walk = std::make_shared<ContextWalk>();
+            result.snapshot = resolver.resolve(roots, &raw->cancelled,
+                                               watch ? &result.directories : nullptr, walk.get());
+            result.walk = std::move(walk);
+        }
         if (watch && !raw->cancelled) {
-            result.watchSet =
-                    ContextWatcher::watchSetFor(roots, directories, result.snapshot, maxDepth);
+            result.watchSet = ContextWatcher::watchSetFor(roots, result.directories,
+                                                          result.snapshot, maxDepth);
         }
         return result;
     }));
@@ -284,6 +307,9 @@ void ContextManager::onResolved(Job *job)
         return; // a cancelled resolve publishes nothing
     }
     ResolveResult result = finished->watcher.result();
+    m_lastWalk = result.walk;
+    m_lastRoots = result.roots;
+    m_lastDirectories = result.directories;
     ContextSnapshot next = std::move(result.snapshot);
     next.version = ++m_version;
     // Watch first: the watches that go with this snapshot decide whether it is degraded.

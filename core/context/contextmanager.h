@@ -89,7 +89,8 @@ Q_SIGNALS:
 
 private:
     struct Job;
-    void startResolve();
+    enum class ResolveMode { Full, Replay };
+    void startResolve(ResolveMode mode = ResolveMode::Full);
     void onResolved(Job *job);
     void recordTimeline(const ContextSnapshot &previous, const ContextSnapshot &next);
     QString home() const;
@@ -105,6 +106,10 @@ private:
     quint64 m_generation = 0; // of the newest resolve started
     quint64 m_ticketsIssued = 0;
     std::unique_ptr<Job> m_running; // the newest resolve, while it runs
+    // The last published full walk: file-only changes replay it instead of walking again.
+    std::shared_ptr<const ContextWalk> m_lastWalk;
+    QList<ScanRoot> m_lastRoots;
+    QStringList m_lastDirectories;
     std::vector<std::unique_ptr<Job>> m_superseded; // cancelled, still finishing
     bool m_started = false;
     bool m_closed = false;

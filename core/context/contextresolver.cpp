@@ -180,17 +180,20 @@ class Discovery
 {
 public:
     Discovery(const ContextResolver::Options &options, const std::atomic_bool *cancelled,
-              QStringList *walkedDirectories)
+              QStringList *walkedDirectories, ContextWalk *walk = nullptr)
         : m_options(options)
         , m_read(options.readFile ? options.readFile : &ContextResolver::readFile)
         , m_cancelled(cancelled)
         , m_walkedDirectories(walkedDirectories)
+        , m_walk(walk)
     { }
 
     bool isCancelled() const { return m_cancelled && m_cancelled->load(); }
     QString snapshotError() const { return m_snapshotError; }
 
     void discoverIn(const ScanRoot &root, int rootIndex);
+    // Reads the files an earlier walk found, in the same order and with the same roots.
+    void replay(const ContextWalk &walk);
     // The resources in walk order, duplicates and shadowed skills removed.
     QList<ContextResource> takeResources();
 
@@ -222,11 +225,13 @@ private:
     void readSkill(const QString &directory, const QString &path, bool isSymlink);
     void append(ContextResource resource);
     void setSnapshotError(const QString &error);
+    void recordRoot();
 
     const ContextResolver::Options &m_options;
     ContextResolver::FileReader m_read;
     const std::atomic_bool *m_cancelled;
     QStringList *m_walkedDirectories;
+    ContextWalk *m_walk;
 
     QList<Entry> m_entries;
     QHash<QString, qsizetype> m_indexById;
@@ -256,6 +261,7 @@ void Discovery::discoverIn(const ScanRoot &root, int rootIndex)
     if (S_ISDIR(info.st_mode)) {
         const QString real = realPath(path);
         m_containmentRoot = real.isEmpty() ? path : real;
+        recordRoot();
         walk(encoded, path);
         return;
     }
@@ -266,6 +272,7 @@ void Discovery::discoverIn(const ScanRoot &root, int rootIndex)
     const QString parent = QFile::decodeName(parentPath(encoded).toByteArray());
     const QString realParent = realPath(parent);
     m_containmentRoot = realParent.isEmpty() ? parent : realParent;
+    recordRoot();
     struct stat linkInfo;
     const bool isSymlink =
             ::lstat(encoded.constData(), &linkInfo) == 0 && S_ISLNK(linkInfo.st_mode);
@@ -358,14 +365,22 @@ void Discovery::directoryError(const QByteArray &path, int error)
         qCDebug(lcContext) << "Skipping unreadable directory" << path;
     } else if (error != ENOENT && error != ENOTDIR && error != ELOOP) {
         // Gone or replaced since it was listed is a race, not an error; anything else is.
-        setSnapshotError(QStringLiteral("walk %1: %2")
-                                 .arg(goQuoted(m_rootName),
-                                      osError("open", QFile::decodeName(path), error)));
+        const QString message =
+                QStringLiteral("walk %1: %2")
+                        .arg(goQuoted(m_rootName), osError("open", QFile::decodeName(path), error));
+        if (m_walk && m_walk->walkError.isEmpty()) {
+            m_walk->walkError = message;
+        }
+        setSnapshotError(message);
     }
 }
 
 void Discovery::classify(Candidate candidate, const QByteArray &path, bool isSymlink)
 {
+    if (m_walk && candidate != Candidate::None) {
+        m_walk->found.append(ContextWalk::Found {int(m_walk->roots.size()) - 1, int(candidate),
+                                                 path, isSymlink});
+    }
     switch (candidate) {
     case Candidate::Instruction:
         readInstruction(QFile::decodeName(path), isSymlink);
@@ -515,6 +530,31 @@ void Discovery::readSkill(const QString &directory, const QString &path, bool is
     append(std::move(resource));
 }
 
+void Discovery::recordRoot()
+{
+    if (m_walk) {
+        m_walk->roots.append(ContextWalk::Root {m_userSource, m_containmentRoot});
+    }
+}
+
+void Discovery::replay(const ContextWalk &walk)
+{
+    if (!walk.walkError.isEmpty()) {
+        setSnapshotError(walk.walkError);
+    }
+    for (const ContextWalk::Found &found : walk.found) {
+        if (isCancelled()) {
+            return;
+        }
+        const ContextWalk::Root &root = walk.roots.at(found.root);
+        // Dedup and skill-name ties compare root order, which the recorded order keeps.
+        m_rootIndex = found.root;
+        m_userSource = root.userSource;
+        m_containmentRoot = root.containmentRoot;
+        classify(Candidate(found.candidate), found.path, found.isSymlink);
+    }
+}
+
 void Discovery::append(ContextResource resource)
 {
     // The first occurrence of an id wins, except that a valid one replaces an earlier invalid
@@ -628,6 +668,22 @@ ContextResolver::Options normalized(ContextResolver::Options options)
     return options;
 }
 
+// Dedup, caps, order, totals and the hash: what every resolve and replay ends with.
+ContextSnapshot finish(Discovery &discovery, const ContextResolver::Options &options)
+{
+    ContextSnapshot snapshot;
+    snapshot.resources = discovery.takeResources();
+    applyCaps(snapshot.resources, options);
+    ContextSnapshot::sortById(snapshot.resources);
+    for (const ContextResource &resource : std::as_const(snapshot.resources)) {
+        snapshot.payloadBytes += quint64(resource.payload.size());
+    }
+    // Rev A: every resource counts, MCP configs included.
+    snapshot.aggregateHash = ContextSnapshot::computeAggregateHash(snapshot.resources);
+    snapshot.snapshotError = discovery.snapshotError();
+    return snapshot;
+}
+
 ContextSnapshot cancelledSnapshot()
 {
     ContextSnapshot snapshot;
@@ -647,9 +703,9 @@ ContextResolver::ContextResolver(Options options)
 
 ContextSnapshot ContextResolver::resolve(const QList<ScanRoot> &roots,
                                          const std::atomic_bool *cancelled,
-                                         QStringList *walkedDirectories) const
+                                         QStringList *walkedDirectories, ContextWalk *walk) const
 {
-    Discovery discovery(m_options, cancelled, walkedDirectories);
+    Discovery discovery(m_options, cancelled, walkedDirectories, walk);
     QStringList seen;
     for (qsizetype i = 0; i < roots.size(); ++i) {
         if (discovery.isCancelled()) {
@@ -666,17 +722,18 @@ ContextSnapshot ContextResolver::resolve(const QList<ScanRoot> &roots,
         return cancelledSnapshot();
     }
 
-    ContextSnapshot snapshot;
-    snapshot.resources = discovery.takeResources();
-    applyCaps(snapshot.resources, m_options);
-    ContextSnapshot::sortById(snapshot.resources);
-    for (const ContextResource &resource : std::as_const(snapshot.resources)) {
-        snapshot.payloadBytes += quint64(resource.payload.size());
+    return finish(discovery, m_options);
+}
+
+ContextSnapshot ContextResolver::replay(const ContextWalk &walk,
+                                        const std::atomic_bool *cancelled) const
+{
+    Discovery discovery(m_options, cancelled, nullptr);
+    discovery.replay(walk);
+    if (discovery.isCancelled()) {
+        return cancelledSnapshot();
     }
-    // Rev A: every resource counts, MCP configs included.
-    snapshot.aggregateHash = ContextSnapshot::computeAggregateHash(snapshot.resources);
-    snapshot.snapshotError = discovery.snapshotError();
-    return snapshot;
+    return finish(discovery, m_options);
 }
 
 QList<ScanRoot> ContextResolver::defaultBuiltinRoots(const QString &home)

@@ -19,6 +19,28 @@ struct ScanRoot
     friend bool operator==(const ScanRoot &, const ScanRoot &) = default;
 };
 
+// What a resolve found on disk: every context file the walk classified, in walk order, with
+// the root it came from. ContextResolver::replay() re-reads exactly these files without
+// walking again: while no directory changed, that gives the same snapshot as a full resolve.
+struct ContextWalk
+{
+    struct Root
+    {
+        QString userSource;
+        QString containmentRoot; // symlinked files must resolve inside it
+    };
+    struct Found
+    {
+        int root = 0; // index into roots
+        int candidate = 0; // what the file's name makes it
+        QByteArray path;
+        bool isSymlink = false;
+    };
+    QList<Root> roots;
+    QList<Found> found;
+    QString walkError; // the first error of the walk itself (a folder that could not be opened)
+};
+
 // Turns scan roots into a ContextSnapshot: walks each root (Coder's agentcontext Rev A walk),
 // reads what it finds with Rev B's safety rules (symlink containment, size caps, front-matter
 // and MCP shape checks) and hashes the result. Pure: safe to run on any thread, concurrently.
@@ -60,9 +82,16 @@ public:
     // given, receives every directory that was listed (what a watcher should watch).
     // Symlinked folders are never descended; a symlinked context file is read only when its
     // target stays inside its scan root. The walk holds at most maxDepth + 1 folders open.
+    // `walk`, if given, receives what was found, for replay().
     ContextSnapshot resolve(const QList<ScanRoot> &roots,
                             const std::atomic_bool *cancelled = nullptr,
-                            QStringList *walkedDirectories = nullptr) const;
+                            QStringList *walkedDirectories = nullptr,
+                            ContextWalk *walk = nullptr) const;
+
+    // Re-reads the files of an earlier walk and builds the snapshot as resolve() would, without
+    // listing a single folder: for when files changed but no directory did.
+    ContextSnapshot replay(const ContextWalk &walk,
+                           const std::atomic_bool *cancelled = nullptr) const;
 
     // ~/.coder, ~/.coder/skills and ~/.claude/plugins/cache (upstream defaultBuiltinRoots).
     static QList<ScanRoot> defaultBuiltinRoots(const QString &home);

@@ -19,8 +19,8 @@ ContextWatcher::ContextWatcher(Options options, QObject *parent)
     if (m_options.debounce.count() <= 0) {
         m_options.debounce = std::chrono::milliseconds(250);
     }
-    connect(m_watcher, &QFileSystemWatcher::directoryChanged, this, &ContextWatcher::onEvent);
-    connect(m_watcher, &QFileSystemWatcher::fileChanged, this, &ContextWatcher::onEvent);
+    connect(m_watcher, &QFileSystemWatcher::directoryChanged, this, [this] { onEvent(true); });
+    connect(m_watcher, &QFileSystemWatcher::fileChanged, this, [this] { onEvent(false); });
 }
 
 ContextWatcher::~ContextWatcher() = default;
@@ -155,20 +155,25 @@ void ContextWatcher::scheduleRescan()
 {
     // Periodic rescans keep the snapshot correct where watches are missing.
     m_rescan = m_clock->callAfter(m_options.degradedRescanInterval, this, [this] {
-        Q_EMIT changed();
+        Q_EMIT changed(true);
         scheduleRescan();
     });
 }
 
-void ContextWatcher::onEvent()
+void ContextWatcher::onEvent(bool structural)
 {
     if (m_closed) {
         return;
     }
+    // A file replaced or removed also changes its folder, so file-only means edited in place.
+    m_structuralPending = m_structuralPending || structural;
     // Trailing edge: every event restarts the wait, so a burst yields one change.
     m_debounce = m_clock->callAfter(m_options.debounce, this, [this] {
         m_debounce.reset();
-        Q_EMIT changed();
+        // Without every watch in place a file-only batch may hide a folder change.
+        const bool structural =
+                std::exchange(m_structuralPending, false) || !m_degradation.isEmpty();
+        Q_EMIT changed(structural);
     });
 }
 

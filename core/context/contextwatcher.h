@@ -54,12 +54,14 @@ public:
     QStringList watchedFiles() const;
 
 Q_SIGNALS:
-    // Debounced: something relevant may have changed.
-    void changed();
+    // Debounced: something relevant may have changed. `structural` is false when only the
+    // contents of watched files changed (no folder did, and no rescan is due), so re-reading
+    // the known files is enough.
+    void changed(bool structural);
     void degradationChanged(const QString &degradation);
 
 private:
-    void onEvent();
+    void onEvent(bool structural);
     void setDegradation(const QString &degradation);
     void scheduleRescan();
 
@@ -69,5 +71,6 @@ private:
     std::unique_ptr<Clock::Timer> m_debounce;
     std::unique_ptr<Clock::Timer> m_rescan;
     QString m_degradation;
+    bool m_structuralPending = false;
     bool m_closed = false;
 };
