@@ -30,12 +30,6 @@ QJsonObject pushStatusJson(const ContextPushLoop *loop)
     return loop ? loop->status().toJson() : ContextPushStatus().toJson();
 }
 
-void sendJson(QWebSocket *socket, const QJsonObject &object)
-{
-    socket->sendTextMessage(
-            QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact)));
-}
-
 } // namespace
 
 ContextApi::ContextApi(ContextManager *manager, ContextPushLoop *pushLoop, ApiServer *server,
@@ -264,13 +258,13 @@ void ContextApi::handleWatch(QWebSocket *socket)
     for (const ContextTimelineEntry &entry : m_manager->timeline()) {
         timeline.append(entry.toJson());
     }
-    sendJson(socket,
-             {{QStringLiteral("type"), QStringLiteral("hello")},
-              {QStringLiteral("snapshot"), m_manager->snapshot().toJson()},
-              {QStringLiteral("sources"), sourcesJson(m_manager->sources())},
-              {QStringLiteral("push"), pushStatusJson(m_pushLoop)},
-              {QStringLiteral("timeline"), timeline},
-              {QStringLiteral("resolving"), m_manager->isResolving()}});
+    JsonResponse::send(socket,
+                       {{QStringLiteral("type"), QStringLiteral("hello")},
+                        {QStringLiteral("snapshot"), m_manager->snapshot().toJson()},
+                        {QStringLiteral("sources"), sourcesJson(m_manager->sources())},
+                        {QStringLiteral("push"), pushStatusJson(m_pushLoop)},
+                        {QStringLiteral("timeline"), timeline},
+                        {QStringLiteral("resolving"), m_manager->isResolving()}});
     connect(m_manager, &ContextManager::snapshotChanged, socket,
             [this, socket](const ContextSnapshot &snapshot) {
                 const QList<ContextTimelineEntry> timeline = m_manager->timeline();
@@ -279,24 +273,24 @@ void ContextApi::handleWatch(QWebSocket *socket)
                 if (!timeline.isEmpty() && timeline.last().version == snapshot.version) {
                     o.insert(QStringLiteral("timeline_entry"), timeline.last().toJson());
                 }
-                sendJson(socket, o);
+                JsonResponse::send(socket, o);
             });
     connect(m_manager, &ContextManager::sourcesChanged, socket,
             [socket](const QStringList &sources) {
-                sendJson(socket,
-                         {{QStringLiteral("type"), QStringLiteral("sources")},
-                          {QStringLiteral("sources"), sourcesJson(sources)}});
+                JsonResponse::send(socket,
+                                   {{QStringLiteral("type"), QStringLiteral("sources")},
+                                    {QStringLiteral("sources"), sourcesJson(sources)}});
             });
     connect(m_manager, &ContextManager::resolvingChanged, socket, [socket](bool resolving) {
-        sendJson(socket,
-                 {{QStringLiteral("type"), QStringLiteral("resolving")},
-                  {QStringLiteral("resolving"), resolving}});
+        JsonResponse::send(socket,
+                           {{QStringLiteral("type"), QStringLiteral("resolving")},
+                            {QStringLiteral("resolving"), resolving}});
     });
     if (m_pushLoop) {
         connect(m_pushLoop, &ContextPushLoop::statusChanged, socket, [this, socket] {
-            sendJson(socket,
-                     {{QStringLiteral("type"), QStringLiteral("push")},
-                      {QStringLiteral("push"), pushStatusJson(m_pushLoop)}});
+            JsonResponse::send(socket,
+                               {{QStringLiteral("type"), QStringLiteral("push")},
+                                {QStringLiteral("push"), pushStatusJson(m_pushLoop)}});
         });
     }
 }

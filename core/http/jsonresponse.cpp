@@ -4,6 +4,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QWebSocket>
 
 namespace JsonResponse {
 
@@ -34,6 +35,12 @@ void message(QHttpServerResponder &responder, Status status, const QString &mess
         body.insert(QStringLiteral("detail"), detail);
     }
     write(responder, status, body);
+}
+
+void send(QWebSocket *socket, const QJsonObject &message)
+{
+    socket->sendTextMessage(
+            QString::fromUtf8(QJsonDocument(message).toJson(QJsonDocument::Compact)));
 }
 
 QString goQuoted(const QString &text)

@@ -4,6 +4,8 @@
 #include <QJsonValue>
 #include <QString>
 
+class QWebSocket;
+
 // Writes JSON answers in Coder's shapes: any value, or codersdk.Response
 // {"message", "detail"} for errors and plain messages. The one place responses are formatted.
 namespace JsonResponse {
@@ -15,6 +17,8 @@ void write(QHttpServerResponder &responder, Status status, const QJsonValue &bod
 void message(QHttpServerResponder &responder, Status status, const QString &message,
              const QString &detail = {});
 QByteArray encode(const QJsonValue &body);
+// One JSON text message on a WebSocket (the stream and watch extensions).
+void send(QWebSocket *socket, const QJsonObject &message);
 // A string quoted as Go's %q does, for messages that must match upstream's byte for byte.
 QString goQuoted(const QString &text);
 

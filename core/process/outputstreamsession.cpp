@@ -1,5 +1,6 @@
 #include "outputstreamsession.h"
 
+#include "http/jsonresponse.h"
 #include "managedprocess.h"
 
 #include <QJsonDocument>
@@ -16,11 +17,12 @@ OutputStreamSession::OutputStreamSession(std::unique_ptr<QWebSocket> socket,
 {
     const OutputCapture &capture = process->capture();
     m_next = std::clamp<qint64>(offset, 0, capture.endOffset());
-    sendJson({{QStringLiteral("type"), QStringLiteral("hello")},
-              {QStringLiteral("offset"), m_next},
-              {QStringLiteral("start_offset"), capture.startOffset()},
-              {QStringLiteral("end_offset"), capture.endOffset()},
-              {QStringLiteral("running"), process->isRunning()}});
+    JsonResponse::send(m_socket.get(),
+                       {{QStringLiteral("type"), QStringLiteral("hello")},
+                        {QStringLiteral("offset"), m_next},
+                        {QStringLiteral("start_offset"), capture.startOffset()},
+                        {QStringLiteral("end_offset"), capture.endOffset()},
+                        {QStringLiteral("running"), process->isRunning()}});
 
     const auto schedule = [this] {
         // Coalesce: a flood emits outputAppended per read; one pump per event-loop pass is enough.
@@ -42,12 +44,6 @@ OutputStreamSession::OutputStreamSession(std::unique_ptr<QWebSocket> socket,
 
 OutputStreamSession::~OutputStreamSession() = default;
 
-void OutputStreamSession::sendJson(const QJsonObject &object)
-{
-    m_socket->sendTextMessage(
-            QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact)));
-}
-
 void OutputStreamSession::pump()
 {
     if (!m_process || m_socket->state() != QAbstractSocket::ConnectedState) {
@@ -56,10 +52,11 @@ void OutputStreamSession::pump()
     const OutputCapture &capture = m_process->capture();
     while (m_next < capture.endOffset() && m_socket->bytesToWrite() < HighWaterBytes) {
         if (m_next < capture.startOffset()) {
-            sendJson({{QStringLiteral("type"), QStringLiteral("dropped")},
-                      {QStringLiteral("offset"), m_next},
-                      {QStringLiteral("bytes"), capture.startOffset() - m_next},
-                      {QStringLiteral("reason"), QStringLiteral("evicted")}});
+            JsonResponse::send(m_socket.get(),
+                               {{QStringLiteral("type"), QStringLiteral("dropped")},
+                                {QStringLiteral("offset"), m_next},
+                                {QStringLiteral("bytes"), capture.startOffset() - m_next},
+                                {QStringLiteral("reason"), QStringLiteral("evicted")}});
             m_next = capture.startOffset();
             continue;
         }
@@ -81,10 +78,11 @@ void OutputStreamSession::pump()
     if (!m_process->isRunning() && m_next >= capture.endOffset() && !m_exitSent) {
         m_exitSent = true;
         const ProcessInfo info = m_process->info();
-        sendJson({{QStringLiteral("type"), QStringLiteral("exit")},
-                  {QStringLiteral("exit_code"), info.exitCode.value_or(-1)},
-                  {QStringLiteral("exited_at_unix"), info.exitedAtUnix.value_or(0)},
-                  {QStringLiteral("end_offset"), capture.endOffset()}});
+        JsonResponse::send(m_socket.get(),
+                           {{QStringLiteral("type"), QStringLiteral("exit")},
+                            {QStringLiteral("exit_code"), info.exitCode.value_or(-1)},
+                            {QStringLiteral("exited_at_unix"), info.exitedAtUnix.value_or(0)},
+                            {QStringLiteral("end_offset"), capture.endOffset()}});
         m_socket->close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("process exited"));
     }
 }

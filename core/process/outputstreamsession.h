@@ -36,7 +36,6 @@ Q_SIGNALS:
 
 private:
     void pump();
-    void sendJson(const QJsonObject &object);
     void finish();
 
     std::unique_ptr<QWebSocket> m_socket;

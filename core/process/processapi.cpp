@@ -71,6 +71,13 @@ QJsonObject outputBody(const ManagedProcess &process)
     return body;
 }
 
+// Upstream's chat isolation for one process: a chat request sees its own chat's processes and
+// those started without a chat; a request without a chat sees everything.
+bool visibleToChat(const QString &processChat, const QString &requestChat)
+{
+    return requestChat.isEmpty() || processChat.isEmpty() || processChat == requestChat;
+}
+
 void notFound(QHttpServerResponder &responder, const QString &id)
 {
     JsonResponse::message(responder, Status::NotFound,
@@ -205,8 +212,7 @@ void ProcessApi::handleOutput(const ApiRequest &request, QHttpServerResponder &r
         notFound(responder, id);
         return;
     }
-    const QString chat = chatIdOf(request);
-    if (!chat.isEmpty() && !process->chatId().isEmpty() && process->chatId() != chat) {
+    if (!visibleToChat(process->chatId(), chatIdOf(request))) {
         notFound(responder, id);
         return;
     }
@@ -247,13 +253,11 @@ void ProcessApi::releaseWaiter(Waiter *waiter)
 void ProcessApi::handleSignal(const ApiRequest &request, QHttpServerResponder &responder)
 {
     const QString id = request.param(QStringLiteral("id"));
-    const QString chat = chatIdOf(request);
-    if (!chat.isEmpty()) {
-        ManagedProcess *process = m_manager->process(id);
-        if (process && !process->chatId().isEmpty() && process->chatId() != chat) {
-            notFound(responder, id);
-            return;
-        }
+    // Isolation before the body is even read, as upstream.
+    if (const ManagedProcess *process = m_manager->process(id);
+        process && !visibleToChat(process->chatId(), chatIdOf(request))) {
+        notFound(responder, id);
+        return;
     }
     QString error;
     const std::optional<QJsonObject> body = request.jsonObject(&error);
@@ -306,13 +310,11 @@ void ProcessApi::handleStream(std::unique_ptr<QWebSocket> socket, const ApiReque
 {
     const QString id = request.param(QStringLiteral("id"));
     ManagedProcess *process = m_manager ? m_manager->process(id) : nullptr;
-    const QString chat = chatIdOf(request);
-    if (!process ||
-        (!chat.isEmpty() && !process->chatId().isEmpty() && process->chatId() != chat)) {
-        socket->sendTextMessage(QString::fromUtf8(JsonResponse::encode(
-                QJsonObject {{QStringLiteral("type"), QStringLiteral("error")},
-                             {QStringLiteral("message"),
-                              QStringLiteral("Process %1 not found.").arg(goQuoted(id))}})));
+    if (!process || !visibleToChat(process->chatId(), chatIdOf(request))) {
+        JsonResponse::send(socket.get(),
+                           {{QStringLiteral("type"), QStringLiteral("error")},
+                            {QStringLiteral("message"),
+                             QStringLiteral("Process %1 not found.").arg(goQuoted(id))}});
         socket->close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("not found"));
         socket.release()->deleteLater();
         return;
@@ -333,11 +335,9 @@ void ProcessApi::handleWatch(std::unique_ptr<QWebSocket> socket, const ApiReques
     ws->setParent(this);
     connect(ws, &QWebSocket::disconnected, ws, &QObject::deleteLater);
     const auto visible = [chat](const ProcessInfo &info) {
-        return chat.isEmpty() || info.chatId.isEmpty() || info.chatId == chat;
+        return visibleToChat(info.chatId, chat);
     };
-    const auto send = [ws](const QJsonObject &o) {
-        ws->sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
-    };
+    const auto send = [ws](const QJsonObject &o) { JsonResponse::send(ws, o); };
     QJsonArray all;
     for (const ProcessInfo &info : m_manager->processes()) {
         if (visible(info)) {
