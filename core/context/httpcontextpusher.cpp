@@ -1,16 +1,19 @@
 #include "httpcontextpusher.h"
 
-#include <QJsonDocument>
+#include "http/apiclient.h"
+
 #include <QJsonObject>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
+
+namespace {
+
+const QString endpointPath = QStringLiteral("/api/v2/workspaceagents/me/context-state");
+
+} // namespace
 
 HttpContextPusher::HttpContextPusher(const QUrl &controlPlane, const QByteArray &token,
                                      QObject *parent)
     : ContextPusher(parent)
-    , m_base(controlPlane)
-    , m_token(token)
-    , m_network(new QNetworkAccessManager(this))
+    , m_api(new ApiClient(controlPlane, token, this))
 { }
 
 HttpContextPusher::~HttpContextPusher()
@@ -20,13 +23,7 @@ HttpContextPusher::~HttpContextPusher()
 
 QUrl HttpContextPusher::endpoint() const
 {
-    QUrl url = m_base;
-    QString path = url.path();
-    if (path.endsWith(QLatin1Char('/'))) {
-        path.chop(1);
-    }
-    url.setPath(path + QStringLiteral("/api/v2/workspaceagents/me/context-state"));
-    return url;
+    return m_api->request(endpointPath).url();
 }
 
 // Errors and stop reasons are API data (GET /api/v0/context/push), in English like upstream's.
@@ -34,45 +31,38 @@ void HttpContextPusher::push(const ContextPushRequest &request,
                              std::function<void(const ContextPushResult &)> done)
 {
     cancel();
-    QNetworkRequest http(endpoint());
-    http.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    http.setRawHeader("Coder-Session-Token", m_token);
+    QNetworkRequest http = m_api->request(endpointPath);
     http.setTransferTimeout(30000);
-    QNetworkReply *reply =
-            m_network->post(http, QJsonDocument(request.toJson()).toJson(QJsonDocument::Compact));
-    m_reply = reply;
-    connect(reply, &QNetworkReply::finished, this, [this, reply, done = std::move(done)] {
-        reply->deleteLater();
-        if (m_reply != reply) {
-            return; // cancelled
+    ApiCall *call = m_api->post(http, request.toJson());
+    m_call = call;
+    connect(call, &ApiCall::finished, this, [this, done](const QJsonValue &body) {
+        m_call = nullptr;
+        const QJsonValue accepted = body.toObject().value(QStringLiteral("accepted"));
+        if (!accepted.isBool()) {
+            done({ContextPushResult::Outcome::Failed,
+                  QStringLiteral("The control plane answered without \"accepted\".")});
+        } else {
+            done({accepted.toBool() ? ContextPushResult::Outcome::Accepted
+                                    : ContextPushResult::Outcome::Rejected,
+                  QString()});
         }
-        m_reply = nullptr;
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        const QByteArray body = reply->readAll();
+    });
+    connect(call, &ApiCall::failed, this, [this, done](const ApiError &error) {
+        m_call = nullptr;
         ContextPushResult result;
-        if (status == 404 || status == 405 || status == 501) {
+        if (error.status == 404 || error.status == 405 || error.status == 501) {
             result.outcome = ContextPushResult::Outcome::Unimplemented;
             result.error =
                     QStringLiteral("The control plane does not accept context pushes (HTTP %1).")
-                            .arg(status);
-        } else if (status >= 200 && status < 300) {
-            const QJsonObject o = QJsonDocument::fromJson(body).object();
-            if (!o.value(QStringLiteral("accepted")).isBool()) {
-                result.outcome = ContextPushResult::Outcome::Failed;
-                result.error = QStringLiteral("The control plane answered without \"accepted\".");
-            } else {
-                result.outcome = o.value(QStringLiteral("accepted")).toBool()
-                        ? ContextPushResult::Outcome::Accepted
-                        : ContextPushResult::Outcome::Rejected;
-            }
-        } else if (status == 0) {
-            result.error = reply->errorString();
+                            .arg(error.status);
+        } else if (error.status == 0) {
+            result.error = error.detail; // the transport's own error text
+        } else if (error.status >= 200 && error.status < 300) {
+            result.error = QStringLiteral("The control plane answered without \"accepted\".");
         } else {
-            const QJsonObject o = QJsonDocument::fromJson(body).object();
-            const QString message = o.value(QStringLiteral("message")).toString();
-            result.error = message.isEmpty()
-                    ? QStringLiteral("HTTP %1").arg(status)
-                    : QStringLiteral("HTTP %1: %2").arg(status).arg(message);
+            result.error = error.fromServer
+                    ? QStringLiteral("HTTP %1: %2").arg(error.status).arg(error.message)
+                    : QStringLiteral("HTTP %1").arg(error.status);
         }
         done(result);
     });
@@ -80,8 +70,9 @@ void HttpContextPusher::push(const ContextPushRequest &request,
 
 void HttpContextPusher::cancel()
 {
-    if (QNetworkReply *reply = m_reply) {
-        m_reply = nullptr;
-        reply->abort();
+    if (ApiCall *call = m_call) {
+        m_call = nullptr;
+        call->disconnect(this); // a cancelled push does not call `done`
+        call->abort();
     }
 }

@@ -5,8 +5,8 @@
 #include <QPointer>
 #include <QUrl>
 
-class QNetworkAccessManager;
-class QNetworkReply;
+class ApiCall;
+class ApiClient;
 
 // Pushes snapshots to a control plane: POST {base}/api/v2/workspaceagents/me/context-state with
 // the agent's token. 404, 405 and 501 mean the peer does not implement it.
@@ -23,8 +23,6 @@ public:
     QUrl endpoint() const;
 
 private:
-    QUrl m_base;
-    QByteArray m_token;
-    QNetworkAccessManager *m_network;
-    QPointer<QNetworkReply> m_reply;
+    ApiClient *m_api;
+    QPointer<ApiCall> m_call;
 };

@@ -46,19 +46,21 @@ void ApiCall::onFinished()
     if (status >= 200 && status < 300) {
         if (!data.isEmpty() && parseError.error != QJsonParseError::NoError) {
             Q_EMIT failed(ApiError {status, tr("The server sent invalid JSON."),
-                                    parseError.errorString()});
+                                    parseError.errorString(), false});
         } else {
             Q_EMIT finished(body, status);
         }
     } else if (status == 0) {
-        Q_EMIT failed(ApiError {0, tr("Cannot reach the server."), m_reply->errorString()});
+        Q_EMIT failed(ApiError {0, tr("Cannot reach the server."), m_reply->errorString(), false});
     } else {
         const QJsonObject o = body.toObject();
-        QString message = o.value(QStringLiteral("message")).toString();
+        const QString message = o.value(QStringLiteral("message")).toString();
         if (message.isEmpty()) {
-            message = tr("The server answered %1.").arg(status);
+            Q_EMIT failed(ApiError {status, tr("The server answered %1.").arg(status), {}, false});
+        } else {
+            Q_EMIT failed(
+                    ApiError {status, message, o.value(QStringLiteral("detail")).toString(), true});
         }
-        Q_EMIT failed(ApiError {status, message, o.value(QStringLiteral("detail")).toString()});
     }
     deleteLater();
 }

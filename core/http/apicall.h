@@ -13,6 +13,7 @@ struct ApiError
     int status = 0;
     QString message;
     QString detail;
+    bool fromServer = false; // message and detail are the server's, not ours
     // "message: detail", or the transport error, for one-line display.
     QString toString() const;
 };

@@ -17,8 +17,13 @@ ApiClient::~ApiClient() = default;
 
 QNetworkRequest ApiClient::request(const QString &path, const QString &query) const
 {
+    // Below the base URL's own path, so a control plane behind a path prefix works.
     QUrl url = m_baseUrl;
-    url.setPath(path, QUrl::StrictMode);
+    QString base = m_baseUrl.path(QUrl::FullyEncoded);
+    if (base.endsWith(QLatin1Char('/'))) {
+        base.chop(1);
+    }
+    url.setPath(base + path, QUrl::StrictMode);
     if (!query.isEmpty()) {
         url.setQuery(query);
     }
