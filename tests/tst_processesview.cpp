@@ -146,7 +146,11 @@ private Q_SLOTS:
 
         QString error;
         const QString saved = m_dir.filePath(QStringLiteral("saved.log"));
-        QVERIFY2(m_view->saveOutput(saved, &error), qPrintable(error));
+        QSignalSpy savedSpy(m_view.get(), &ProcessesView::outputSaved);
+        m_view->saveOutput(saved);
+        QVERIFY(savedSpy.wait());
+        error = savedSpy.first().at(1).toString();
+        QVERIFY2(error.isEmpty(), qPrintable(error));
         QFile file(saved);
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QByteArray content = file.readAll();

@@ -1240,6 +1240,10 @@ Kennung %3</translation>
         <source>Cannot save %1: %2</source>
         <translation>%1 kann nicht gespeichert werden: %2</translation>
     </message>
+    <message>
+        <source>No process is selected.</source>
+        <translation>Kein Prozess ausgewählt.</translation>
+    </message>
 </context>
 <context>
     <name>QObject</name>

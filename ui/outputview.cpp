@@ -2,6 +2,7 @@
 
 #include "process/ansiparser.h"
 #include "process/outputcapture.h"
+#include "process/outputexport.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -308,28 +309,7 @@ QString OutputView::selectedText() const
 
 QString OutputView::plainText() const
 {
-    if (!m_capture) {
-        return {};
-    }
-    QString text;
-    text.reserve(qsizetype(std::min<qint64>(m_capture->retainedBytes(), MaxCopyLength)));
-    if (m_capture->evictedBytes() > 0) {
-        text += droppedLine(m_capture->firstRow() - 1) + u'\n';
-    }
-    const qint64 endRow = m_capture->endRow();
-    for (qint64 row = m_capture->firstRow(); row < endRow; ++row) {
-        const OutputCapture::Row info = m_capture->row(row);
-        if (info.kind == OutputCapture::Row::Gap) {
-            text += droppedLine(row);
-        } else {
-            text += Ansi::plainText(m_capture->rowText(row, info.length));
-        }
-        // Save reproduces the output: a growing last row has no newline yet.
-        if (info.kind == OutputCapture::Row::Gap || info.complete || row + 1 < endRow) {
-            text += u'\n';
-        }
-    }
-    return text;
+    return m_capture ? OutputExport::plainText(OutputExport::take(*m_capture)) : QString();
 }
 
 void OutputView::setSearchText(const QString &text, Qt::CaseSensitivity cs)

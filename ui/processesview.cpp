@@ -7,6 +7,7 @@
 #include "startprocessdialog.h"
 
 #include "process/outputcapture.h"
+#include "process/outputexport.h"
 #include "process/processlistmodel.h"
 #include "process/processoutputstream.h"
 #include "process/processwatch.h"
@@ -16,6 +17,7 @@
 #include <QClipboard>
 #include <QFileDialog>
 #include <QFontDatabase>
+#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonObject>
@@ -26,7 +28,6 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTableView>
@@ -34,6 +35,7 @@
 #include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <QtConcurrent>
 
 namespace {
 
@@ -219,8 +221,12 @@ void ProcessesView::createActions()
     connect(m_saveAction, &QAction::triggered, this, [this] {
         const QString path = QFileDialog::getSaveFileName(
                 this, tr("Save Output"), QStringLiteral("%1.log").arg(m_outputId.left(8)));
-        QString error;
-        if (!path.isEmpty() && !saveOutput(path, &error)) {
+        if (!path.isEmpty()) {
+            saveOutput(path);
+        }
+    });
+    connect(this, &ProcessesView::outputSaved, this, [this](const QString &, const QString &error) {
+        if (!error.isEmpty()) {
             showError(error);
         }
     });
@@ -722,19 +728,22 @@ void ProcessesView::refreshAiView()
     });
 }
 
-bool ProcessesView::saveOutput(const QString &path, QString *error) const
+void ProcessesView::saveOutput(const QString &path)
 {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        *error = tr("Cannot save %1: %2").arg(path, file.errorString());
-        return false;
+    if (!m_capture) {
+        Q_EMIT outputSaved(path, tr("No process is selected."));
+        return;
     }
-    file.write(m_output->plainText().toUtf8());
-    if (!file.commit()) {
-        *error = tr("Cannot save %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    return true;
+    // Only the byte copy happens here; up to 64 MiB of conversion and writing run on a worker.
+    auto *watcher = new QFutureWatcher<QString>(this);
+    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, path] {
+        watcher->deleteLater();
+        Q_EMIT outputSaved(path, watcher->result());
+    });
+    watcher->setFuture(QtConcurrent::run([snapshot = OutputExport::take(*m_capture), path] {
+        QString error;
+        return OutputExport::write(snapshot, path, &error) ? QString() : error;
+    }));
 }
 
 void ProcessesView::showError(const QString &message)

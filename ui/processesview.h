@@ -50,7 +50,8 @@ public:
 
     // Starts a process as the dialog does, remembering it for the exit notification.
     void startProcess(const ProcessClient::StartRequest &request);
-    bool saveOutput(const QString &path, QString *error) const;
+    // Writes the output as plain text, off the GUI thread; outputSaved() tells how it went.
+    void saveOutput(const QString &path);
     void setAiClientView(bool on);
     bool isAiClientView() const;
     QString aiClientText() const;
@@ -69,6 +70,8 @@ Q_SIGNALS:
     // A process started from this view exited.
     void notificationRequested(const QString &title, const QString &message);
     void processStarted(const QString &id);
+    // A save finished; `error` is empty on success.
+    void outputSaved(const QString &path, const QString &error);
 
 private:
     void createActions();
