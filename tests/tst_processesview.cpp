@@ -12,6 +12,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QDir>
 #include <QLabel>
 #include <QLineEdit>
@@ -146,6 +147,15 @@ private Q_SLOTS:
 
         QString error;
         const QString saved = m_dir.filePath(QStringLiteral("saved.log"));
+        // Copy with nothing selected takes all of the output, as plain text.
+        QApplication::clipboard()->clear();
+        m_view->outputView()->clearSelection();
+        QTest::mouseClick(m_view->findChild<QToolButton *>(QStringLiteral("copyOutputButton")),
+                          Qt::LeftButton);
+        QTRY_VERIFY(QApplication::clipboard()->text().contains(
+                QLatin1String("alpha\nfindme\nomega\n")));
+        QVERIFY(!QApplication::clipboard()->text().contains(QChar(0x1b)));
+
         QSignalSpy savedSpy(m_view.get(), &ProcessesView::outputSaved);
         m_view->saveOutput(saved);
         QVERIFY(savedSpy.wait());

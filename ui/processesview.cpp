@@ -349,8 +349,16 @@ QWidget *ProcessesView::createOutputPane()
     connect(copy, &QToolButton::clicked, this, [this] {
         if (m_output->hasSelection()) {
             m_output->copy();
-        } else {
-            QApplication::clipboard()->setText(m_output->plainText());
+        } else if (m_capture) {
+            // All of it: converted on a worker, like Save; only the clipboard call is here.
+            auto *watcher = new QFutureWatcher<QString>(this);
+            connect(watcher, &QFutureWatcher<QString>::finished, this, [watcher] {
+                watcher->deleteLater();
+                QApplication::clipboard()->setText(watcher->result());
+            });
+            watcher->setFuture(QtConcurrent::run([snapshot = OutputExport::take(*m_capture)] {
+                return OutputExport::plainText(snapshot);
+            }));
         }
     });
     connect(m_output, &OutputView::searchChanged, this,
