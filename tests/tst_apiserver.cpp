@@ -56,15 +56,15 @@ private Q_SLOTS:
     {
         m_network = std::make_unique<QNetworkAccessManager>();
         m_server = std::make_unique<ApiServer>(token);
-        m_server->addRoute(QHttpServerRequest::Method::Get, QStringLiteral("/api/v0/items/{name}"),
-                           [](const ApiRequest &request, QHttpServerResponder &responder) {
+        m_server->addRoute(Http::Method::Get, QStringLiteral("/api/v0/items/{name}"),
+                           [](const ApiRequest &request, HttpResponder &responder) {
                                JsonResponse::write(
                                        responder, JsonResponse::Status::Ok,
                                        QJsonObject {{QStringLiteral("name"),
                                                      request.param(QStringLiteral("name"))}});
                            });
-        m_server->addRoute(QHttpServerRequest::Method::Post, QStringLiteral("/api/v0/echo"),
-                           [](const ApiRequest &request, QHttpServerResponder &responder) {
+        m_server->addRoute(Http::Method::Post, QStringLiteral("/api/v0/echo"),
+                           [](const ApiRequest &request, HttpResponder &responder) {
                                JsonResponse::write(responder, JsonResponse::Status::Ok,
                                                    QJsonObject {{QStringLiteral("bytes"),
                                                                  request.body().size()}});
@@ -154,10 +154,10 @@ private Q_SLOTS:
 
     void bodyLimit()
     {
-        const QByteArray atLimit(ApiServer::MaxBodyBytes, 'a');
+        const QByteArray atLimit(ApiServer::DefaultMaxBodyBytes, 'a');
         Reply r = call("POST", QStringLiteral("/api/v0/echo"), atLimit);
         QCOMPARE(r.status, 200);
-        QCOMPARE(r.json.value(QStringLiteral("bytes")).toInteger(), ApiServer::MaxBodyBytes);
+        QCOMPARE(r.json.value(QStringLiteral("bytes")).toInteger(), ApiServer::DefaultMaxBodyBytes);
 
         r = call("POST", QStringLiteral("/api/v0/echo"), atLimit + 'b');
         QCOMPARE(r.status, 413);

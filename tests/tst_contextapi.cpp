@@ -12,10 +12,10 @@
 #include "http/apiclient.h"
 #include "http/apiserver.h"
 
+#include "http/httpresponder.h"
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QHttpServerResponder>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -109,18 +109,16 @@ public:
         : m_server(token)
     {
         m_server.addRoute(
-                QHttpServerRequest::Method::Post,
-                QStringLiteral("/api/v2/workspaceagents/me/context-state"),
-                [this](const ApiRequest &request, QHttpServerResponder &responder) {
+                Http::Method::Post, QStringLiteral("/api/v2/workspaceagents/me/context-state"),
+                [this](const ApiRequest &request, HttpResponder &responder) {
                     m_bodies.append(request.body());
                     QHttpHeaders headers;
                     headers.append(QHttpHeaders::WellKnownHeader::ContentType, "application/json");
                     if (m_bodies.size() == 1) {
                         responder.write(R"({"message":"try later"})", headers,
-                                        QHttpServerResponder::StatusCode::ServiceUnavailable);
+                                        Http::Status::ServiceUnavailable);
                     } else {
-                        responder.write(R"({"accepted":true})", headers,
-                                        QHttpServerResponder::StatusCode::Ok);
+                        responder.write(R"({"accepted":true})", headers, Http::Status::Ok);
                     }
                 });
         QString error;
@@ -707,7 +705,7 @@ private Q_SLOTS:
     void bodyOverOneMebibyteIsRefused()
     {
         QVERIFY(startAgent());
-        const QByteArray body = pathBody(QString(ApiServer::MaxBodyBytes, QLatin1Char('a')));
+        const QByteArray body = pathBody(QString(ApiServer::DefaultMaxBodyBytes, QLatin1Char('a')));
         const Reply r = call("POST", base + QStringLiteral("/sources"), body);
         QCOMPARE(r.status, 413);
         QCOMPARE(r.message(), QStringLiteral("Request body too large."));

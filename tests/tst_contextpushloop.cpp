@@ -9,11 +9,11 @@
 #include "context/httpcontextpusher.h"
 #include "http/apiserver.h"
 
+#include "http/httpresponder.h"
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QHttpServerResponder>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -100,15 +100,13 @@ public:
         : m_server(pushToken)
     {
         m_server.addRoute(
-                QHttpServerRequest::Method::Post,
-                QStringLiteral("/api/v2/workspaceagents/me/context-state"),
-                [this](const ApiRequest &request, QHttpServerResponder &responder) {
+                Http::Method::Post, QStringLiteral("/api/v2/workspaceagents/me/context-state"),
+                [this](const ApiRequest &request, HttpResponder &responder) {
                     m_received.append(request);
                     const Answer answer = m_script.isEmpty() ? Answer() : m_script.takeFirst();
                     QHttpHeaders headers;
                     headers.append(QHttpHeaders::WellKnownHeader::ContentType, "application/json");
-                    responder.write(answer.body, headers,
-                                    QHttpServerResponder::StatusCode(answer.status));
+                    responder.write(answer.body, headers, Http::Status(answer.status));
                 });
         QString error;
         if (!m_server.listen(QHostAddress::LocalHost, 0, &error)) {

@@ -1138,11 +1138,11 @@ private Q_SLOTS:
                                   "\"kill\" or \"terminate\".");
         QTest::newRow("body over 1 MiB") << QByteArray("POST") << startPath
                                          << QByteArray("{\"command\":\"echo ") +
-                        QByteArray(ApiServer::MaxBodyBytes, 'x') + QByteArray("\"}")
+                        QByteArray(ApiServer::DefaultMaxBodyBytes, 'x') + QByteArray("\"}")
                                          << false << 413 << QString();
         QTest::newRow("signal body over 1 MiB")
                 << QByteArray("POST") << QStringLiteral("/api/v0/processes/ID/signal")
-                << QByteArray(ApiServer::MaxBodyBytes + 1, ' ') << false << 413 << QString();
+                << QByteArray(ApiServer::DefaultMaxBodyBytes + 1, ' ') << false << 413 << QString();
         QTest::newRow("unknown id")
                 << QByteArray("GET") << QStringLiteral("/api/v0/processes/missing/output")
                 << QByteArray() << false << 404 << QStringLiteral("Process \"missing\" not found.");

@@ -10,8 +10,8 @@
 #include <QTimer>
 #include <QWebSocket>
 
-using Method = QHttpServerRequest::Method;
-using Status = QHttpServerResponder::StatusCode;
+using Method = Http::Method;
+using Status = Http::Status;
 using JsonResponse::goQuoted;
 
 namespace {
@@ -38,9 +38,9 @@ ContextApi::ContextApi(ContextManager *manager, ContextPushLoop *pushLoop, ApiSe
     , m_manager(manager)
     , m_pushLoop(pushLoop)
 {
-    using Handler = void (ContextApi::*)(const ApiRequest &, QHttpServerResponder &);
+    using Handler = void (ContextApi::*)(const ApiRequest &, HttpResponder &);
     const auto bind = [this](Handler handler) {
-        return [this, handler](const ApiRequest &request, QHttpServerResponder &responder) {
+        return [this, handler](const ApiRequest &request, HttpResponder &responder) {
             if (!m_manager) {
                 JsonResponse::message(responder, Status::ServiceUnavailable,
                                       QStringLiteral("The context manager is gone."));
@@ -78,12 +78,12 @@ ContextApi::ContextApi(ContextManager *manager, ContextPushLoop *pushLoop, ApiSe
 
 ContextApi::~ContextApi() = default;
 
-void ContextApi::handleListSources(const ApiRequest &, QHttpServerResponder &responder)
+void ContextApi::handleListSources(const ApiRequest &, HttpResponder &responder)
 {
     JsonResponse::write(responder, Status::Ok, sourcesJson(m_manager->sources()));
 }
 
-void ContextApi::handleAddSource(const ApiRequest &request, QHttpServerResponder &responder)
+void ContextApi::handleAddSource(const ApiRequest &request, HttpResponder &responder)
 {
     QString error;
     const std::optional<QJsonObject> body = request.jsonObject(&error);
@@ -111,7 +111,7 @@ void ContextApi::handleAddSource(const ApiRequest &request, QHttpServerResponder
                         QJsonObject {{QStringLiteral("path"), *identity}});
 }
 
-void ContextApi::handleGetSource(const ApiRequest &request, QHttpServerResponder &responder)
+void ContextApi::handleGetSource(const ApiRequest &request, HttpResponder &responder)
 {
     const QString path = request.param(QStringLiteral("path"));
     const auto found = m_manager->hasSource(path);
@@ -126,7 +126,7 @@ void ContextApi::handleGetSource(const ApiRequest &request, QHttpServerResponder
                         QJsonObject {{QStringLiteral("path"), found->first}});
 }
 
-void ContextApi::handleDeleteSource(const ApiRequest &request, QHttpServerResponder &responder)
+void ContextApi::handleDeleteSource(const ApiRequest &request, HttpResponder &responder)
 {
     const QString path = request.param(QStringLiteral("path"));
     QString error;
@@ -139,7 +139,7 @@ void ContextApi::handleDeleteSource(const ApiRequest &request, QHttpServerRespon
     responder.write(Status::NoContent);
 }
 
-void ContextApi::handleResync(const ApiRequest &, QHttpServerResponder &responder)
+void ContextApi::handleResync(const ApiRequest &, HttpResponder &responder)
 {
     if (m_manager->isClosed()) {
         JsonResponse::message(responder, Status::InternalServerError,
@@ -148,9 +148,10 @@ void ContextApi::handleResync(const ApiRequest &, QHttpServerResponder &responde
         return;
     }
     // Answer when this resolve is published, without blocking the event loop.
-    auto held = std::make_shared<QHttpServerResponder>(std::move(responder));
+    auto held = std::make_shared<HttpResponder>(std::move(responder));
     auto *context = new QObject(this);
     const quint64 ticket = m_manager->resync();
+    held->onAbandoned(context, [context] { context->deleteLater(); });
     connect(m_manager, &ContextManager::resyncFinished, context,
             [held, context, ticket](quint64 finished, const ContextSnapshot &snapshot) {
                 if (finished != ticket) {
@@ -175,12 +176,12 @@ void ContextApi::handleResync(const ApiRequest &, QHttpServerResponder &responde
     });
 }
 
-void ContextApi::handleSnapshot(const ApiRequest &, QHttpServerResponder &responder)
+void ContextApi::handleSnapshot(const ApiRequest &, HttpResponder &responder)
 {
     JsonResponse::write(responder, Status::Ok, m_manager->snapshot().toJson());
 }
 
-void ContextApi::handleContent(const ApiRequest &request, QHttpServerResponder &responder)
+void ContextApi::handleContent(const ApiRequest &request, HttpResponder &responder)
 {
     const QString id = request.query().queryItemValue(QStringLiteral("id"), QUrl::FullyDecoded);
     const ContextSnapshot snapshot = m_manager->snapshot();
@@ -217,7 +218,7 @@ void ContextApi::handleContent(const ApiRequest &request, QHttpServerResponder &
                                   .arg(snapshot.version));
 }
 
-void ContextApi::handleTimeline(const ApiRequest &, QHttpServerResponder &responder)
+void ContextApi::handleTimeline(const ApiRequest &, HttpResponder &responder)
 {
     QJsonArray entries;
     for (const ContextTimelineEntry &entry : m_manager->timeline()) {
@@ -226,12 +227,12 @@ void ContextApi::handleTimeline(const ApiRequest &, QHttpServerResponder &respon
     JsonResponse::write(responder, Status::Ok, QJsonObject {{QStringLiteral("timeline"), entries}});
 }
 
-void ContextApi::handlePushStatus(const ApiRequest &, QHttpServerResponder &responder)
+void ContextApi::handlePushStatus(const ApiRequest &, HttpResponder &responder)
 {
     JsonResponse::write(responder, Status::Ok, pushStatusJson(m_pushLoop));
 }
 
-void ContextApi::handlePushRetry(const ApiRequest &, QHttpServerResponder &responder)
+void ContextApi::handlePushRetry(const ApiRequest &, HttpResponder &responder)
 {
     if (!m_pushLoop) {
         JsonResponse::message(

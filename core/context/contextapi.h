@@ -9,7 +9,7 @@ class ApiRequest;
 class ApiServer;
 class ContextManager;
 class ContextPushLoop;
-class QHttpServerResponder;
+class HttpResponder;
 class QWebSocket;
 
 // The agent's context API, compatible with Coder's agentcontext api.go:
@@ -30,16 +30,16 @@ public:
     ~ContextApi() override;
 
 private:
-    void handleListSources(const ApiRequest &request, QHttpServerResponder &responder);
-    void handleAddSource(const ApiRequest &request, QHttpServerResponder &responder);
-    void handleGetSource(const ApiRequest &request, QHttpServerResponder &responder);
-    void handleDeleteSource(const ApiRequest &request, QHttpServerResponder &responder);
-    void handleResync(const ApiRequest &request, QHttpServerResponder &responder);
-    void handleSnapshot(const ApiRequest &request, QHttpServerResponder &responder);
-    void handleContent(const ApiRequest &request, QHttpServerResponder &responder);
-    void handleTimeline(const ApiRequest &request, QHttpServerResponder &responder);
-    void handlePushStatus(const ApiRequest &request, QHttpServerResponder &responder);
-    void handlePushRetry(const ApiRequest &request, QHttpServerResponder &responder);
+    void handleListSources(const ApiRequest &request, HttpResponder &responder);
+    void handleAddSource(const ApiRequest &request, HttpResponder &responder);
+    void handleGetSource(const ApiRequest &request, HttpResponder &responder);
+    void handleDeleteSource(const ApiRequest &request, HttpResponder &responder);
+    void handleResync(const ApiRequest &request, HttpResponder &responder);
+    void handleSnapshot(const ApiRequest &request, HttpResponder &responder);
+    void handleContent(const ApiRequest &request, HttpResponder &responder);
+    void handleTimeline(const ApiRequest &request, HttpResponder &responder);
+    void handlePushStatus(const ApiRequest &request, HttpResponder &responder);
+    void handlePushRetry(const ApiRequest &request, HttpResponder &responder);
     void handleWatch(QWebSocket *socket);
 
     QPointer<ContextManager> m_manager;

@@ -1,35 +1,24 @@
 #include "apirequest.h"
 
-#include <QJsonDocument>
-#include <QJsonParseError>
-#include <QMetaEnum>
+#include "strictjson.h"
+
 #include <QUrl>
 
-ApiRequest::ApiRequest(const QHttpServerRequest &request)
-    : m_method(request.method())
-    , m_path(request.url().path(QUrl::FullyEncoded))
-    , m_query(request.query())
-    , m_headers(request.headers())
-    , m_body(request.body())
-    , m_remote(request.remoteAddress())
+ApiRequest::ApiRequest(Http::Method method, QString path, QUrlQuery query, QHttpHeaders headers,
+                       QByteArray body, QHostAddress remote)
+    : m_method(method)
+    , m_path(std::move(path))
+    , m_query(std::move(query))
+    , m_headers(std::move(headers))
+    , m_body(std::move(body))
+    , m_remote(std::move(remote))
 { }
 
 ApiRequest ApiRequest::fromWebSocket(const QUrl &url, const QHttpHeaders &headers,
                                      const QHostAddress &remote)
 {
-    ApiRequest r;
-    r.m_method = QHttpServerRequest::Method::Get;
-    r.m_path = url.path(QUrl::FullyEncoded);
-    r.m_query = QUrlQuery(url);
-    r.m_headers = headers;
-    r.m_remote = remote;
-    return r;
-}
-
-QString ApiRequest::methodName() const
-{
-    const char *name = QMetaEnum::fromType<QHttpServerRequest::Method>().valueToKey(int(m_method));
-    return name ? QString::fromLatin1(name).toUpper() : QStringLiteral("UNKNOWN");
+    return ApiRequest(Http::Method::Get, url.path(QUrl::FullyEncoded), QUrlQuery(url), headers, {},
+                      remote);
 }
 
 QByteArray ApiRequest::header(QAnyStringView name) const
@@ -39,21 +28,19 @@ QByteArray ApiRequest::header(QAnyStringView name) const
 
 std::optional<QJsonObject> ApiRequest::jsonObject(QString *error) const
 {
-    if (m_body.trimmed().isEmpty()) {
-        *error = QStringLiteral("EOF");
+    const std::optional<QJsonValue> value = StrictJson::parseFirstValue(m_body, error);
+    if (!value) {
         return std::nullopt;
     }
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(m_body, &parseError);
-    if (parseError.error != QJsonParseError::NoError) {
-        *error = QStringLiteral("%1 at offset %2")
-                         .arg(parseError.errorString())
-                         .arg(parseError.offset);
-        return std::nullopt;
-    }
-    if (!document.isObject()) {
+    if (!value->isObject()) {
         *error = QStringLiteral("expected a JSON object");
         return std::nullopt;
     }
-    return document.object();
+    return value->toObject();
+}
+
+std::optional<QJsonObject> ApiRequest::decodeStruct(const QStringList &fields,
+                                                    const QString &goType, QString *error) const
+{
+    return StrictJson::decodeStruct(m_body, fields, goType, error);
 }

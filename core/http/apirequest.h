@@ -1,12 +1,14 @@
 #pragma once
 
+#include "http.h"
+
 #include <QByteArray>
 #include <QHash>
 #include <QHostAddress>
 #include <QHttpHeaders>
-#include <QHttpServerRequest>
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 #include <QUrlQuery>
 
 #include <optional>
@@ -17,10 +19,11 @@ class ApiRequest
 {
 public:
     ApiRequest() = default;
-    explicit ApiRequest(const QHttpServerRequest &request);
+    ApiRequest(Http::Method method, QString path, QUrlQuery query, QHttpHeaders headers,
+               QByteArray body, QHostAddress remote);
 
-    QHttpServerRequest::Method method() const { return m_method; }
-    QString methodName() const;
+    Http::Method method() const { return m_method; }
+    QString methodName() const { return Http::methodName(m_method); }
     // The percent-encoded path, as received.
     QString path() const { return m_path; }
     QUrlQuery query() const { return m_query; }
@@ -37,12 +40,15 @@ public:
     static ApiRequest fromWebSocket(const QUrl &url, const QHttpHeaders &headers,
                                     const QHostAddress &remote);
 
-    // The body as a JSON object. On failure `error` says why, in the words of Go's decoder
-    // where upstream clients expect them (an empty body is "EOF").
+    // The body as a JSON object, judged strictly (StrictJson). On failure `error` says why, in
+    // the words of Go's decoder where upstream clients expect them (an empty body is "EOF").
     std::optional<QJsonObject> jsonObject(QString *error) const;
+    // The body decoded as Go decodes it into a struct with these JSON fields (StrictJson).
+    std::optional<QJsonObject> decodeStruct(const QStringList &fields, const QString &goType,
+                                            QString *error) const;
 
 private:
-    QHttpServerRequest::Method m_method = QHttpServerRequest::Method::Unknown;
+    Http::Method m_method = Http::Method::Unknown;
     QString m_path;
     QUrlQuery m_query;
     QHttpHeaders m_headers;

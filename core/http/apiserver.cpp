@@ -1,29 +1,29 @@
 #include "apiserver.h"
 
+#include "common/clock.h"
 #include "jsonresponse.h"
 
 #include <QCryptographicHash>
-#include <QHttpServer>
-#include <QHttpServerWebSocketUpgradeResponse>
 #include <QLoggingCategory>
 #include <QNetworkRequest>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QWebSocket>
+#include <QWebSocketServer>
 
 Q_LOGGING_CATEGORY(lcHttp, "companion.http")
 
 struct ApiServer::Route
 {
-    QHttpServerRequest::Method method;
+    Http::Method method;
     QStringList segments; // "{name}" marks a parameter
     bool webSocket = false;
+    qint64 maxBodyBytes = 0;
     Handler handler;
     WebSocketHandler webSocketHandler;
 };
 
 namespace {
-
-using Status = QHttpServerResponder::StatusCode;
 
 QStringList splitPath(const QString &path)
 {
@@ -63,41 +63,49 @@ QByteArray presentedToken(const QHttpHeaders &headers)
     return {};
 }
 
-const QString unauthorizedMessage = QStringLiteral("Unauthorized.");
-const QString unauthorizedDetail = QStringLiteral(
-        "Send the token in the Coder-Session-Token header or as Authorization: Bearer <token>.");
+bool isWebSocketUpgrade(const HttpConnection::Head &head)
+{
+    return head.upgrade && head.method == Http::Method::Get &&
+            head.headers.value(QHttpHeaders::WellKnownHeader::Upgrade)
+                    .compare("websocket", Qt::CaseInsensitive) == 0;
+}
 
 } // namespace
 
 ApiServer::ApiServer(QByteArray token, QObject *parent)
+    : ApiServer(std::move(token), Limits(), nullptr, parent)
+{ }
+
+ApiServer::ApiServer(QByteArray token, const Limits &limits, Clock *clock, QObject *parent)
     : QObject(parent)
     , m_token(std::move(token))
-    , m_http(new QHttpServer(this))
+    , m_limits(limits)
+    , m_clock(clock ? clock : Clock::system())
+    , m_webSockets(new QWebSocketServer(QStringLiteral("Workspace Companion"),
+                                        QWebSocketServer::NonSecureMode, this))
 {
-    m_http->setMissingHandler(
-            this, [this](const QHttpServerRequest &request, QHttpServerResponder &responder) {
-                dispatch(request, responder);
-            });
-    m_http->addWebSocketUpgradeVerifier(this, [this](const QHttpServerRequest &request) {
-        if (!isAuthorized(request.headers())) {
-            return QHttpServerWebSocketUpgradeResponse::deny(401, "Unauthorized.");
-        }
-        QHash<QString, QString> params;
-        bool pathKnown = false;
-        if (!match(request.url().path(QUrl::FullyEncoded), QHttpServerRequest::Method::Get, true,
-                   &params, &pathKnown)) {
-            return QHttpServerWebSocketUpgradeResponse::deny(404, "Route not found.");
-        }
-        return QHttpServerWebSocketUpgradeResponse::accept();
-    });
-    connect(m_http, &QHttpServer::newWebSocketConnection, this, &ApiServer::acceptWebSocket);
+    m_webSockets->setHandshakeTimeout(m_limits.connection.headerTimeout);
+    connect(m_webSockets, &QWebSocketServer::newConnection, this, &ApiServer::acceptWebSocket);
+    m_owner.judge = [this](const HttpConnection::Head &head) { return judge(head); };
+    m_owner.dispatch = [this](int route, const ApiRequest &request, HttpResponder &responder) {
+        qCDebug(lcHttp).noquote() << request.methodName() << request.path() << "chat_id"
+                                  << QString::fromUtf8(request.header("Coder-Chat-Id"));
+        m_routes.at(size_t(route)).handler(request, responder);
+    };
+    m_owner.upgrade = [this](QTcpSocket *socket) { m_webSockets->handleConnection(socket); };
 }
 
-ApiServer::~ApiServer() = default;
+ApiServer::~ApiServer()
+{
+    // Connections first: their sockets' destroyed() handlers update our counters.
+    const QList<HttpConnection *> connections = findChildren<HttpConnection *>();
+    qDeleteAll(connections);
+}
 
 bool ApiServer::listen(const QHostAddress &address, quint16 port, QString *error)
 {
     auto *tcp = new QTcpServer(this);
+    tcp->setListenBacklogSize(1024);
     if (!tcp->listen(address, port)) {
         *error = tr("Cannot listen on %1:%2: %3")
                          .arg(address.toString())
@@ -106,13 +114,12 @@ bool ApiServer::listen(const QHostAddress &address, quint16 port, QString *error
         delete tcp;
         return false;
     }
-    if (!m_http->bind(tcp)) {
-        *error = tr("Cannot serve HTTP on %1:%2").arg(address.toString()).arg(port);
-        delete tcp;
-        return false;
-    }
     m_tcp = tcp;
-    qCInfo(lcHttp) << "Listening on" << baseUrl().toString();
+    connect(m_tcp, &QTcpServer::newConnection, this, &ApiServer::acceptConnections);
+    qCInfo(lcHttp).noquote() << "Listening on"
+                             << QStringLiteral("%1 port %2")
+                                        .arg(m_tcp->serverAddress().toString())
+                                        .arg(m_tcp->serverPort());
     return true;
 }
 
@@ -131,21 +138,33 @@ QUrl ApiServer::baseUrl() const
     QUrl url;
     url.setScheme(QStringLiteral("http"));
     const QHostAddress a = address();
-    url.setHost(a == QHostAddress::Any || a == QHostAddress::AnyIPv4 ? QStringLiteral("127.0.0.1")
-                                                                     : a.toString());
+    if (a == QHostAddress::Any || a == QHostAddress::AnyIPv4) {
+        url.setHost(QStringLiteral("127.0.0.1"));
+    } else if (a == QHostAddress::AnyIPv6) {
+        url.setHost(QStringLiteral("::1"));
+    } else {
+        url.setHost(a.toString());
+    }
     url.setPort(port());
     return url;
 }
 
-void ApiServer::addRoute(QHttpServerRequest::Method method, const QString &pattern, Handler handler)
+void ApiServer::addRoute(Http::Method method, const QString &pattern, Handler handler)
 {
-    m_routes.push_back(Route {method, splitPath(pattern), false, std::move(handler), {}});
+    addRoute(method, pattern, std::move(handler), RouteOptions());
+}
+
+void ApiServer::addRoute(Http::Method method, const QString &pattern, Handler handler,
+                         const RouteOptions &options)
+{
+    const qint64 limit = options.maxBodyBytes >= 0 ? options.maxBodyBytes : m_limits.maxBodyBytes;
+    m_routes.push_back(Route {method, splitPath(pattern), false, limit, std::move(handler), {}});
 }
 
 void ApiServer::addWebSocketRoute(const QString &pattern, WebSocketHandler handler)
 {
-    m_routes.push_back(Route {
-            QHttpServerRequest::Method::Get, splitPath(pattern), true, {}, std::move(handler)});
+    m_routes.push_back(
+            Route {Http::Method::Get, splitPath(pattern), true, 0, {}, std::move(handler)});
 }
 
 bool ApiServer::isAuthorized(const QHttpHeaders &headers) const
@@ -154,13 +173,13 @@ bool ApiServer::isAuthorized(const QHttpHeaders &headers) const
     return !presented.isEmpty() && sameSecret(presented, m_token);
 }
 
-const ApiServer::Route *ApiServer::match(const QString &path, QHttpServerRequest::Method method,
-                                         bool webSocket, QHash<QString, QString> *params,
-                                         bool *pathKnown) const
+int ApiServer::match(const QString &path, Http::Method method, bool webSocket,
+                     QHash<QString, QString> *params, bool *pathKnown) const
 {
     // Keep empty segments out, but a trailing or doubled slash must not match a parameter.
     const QStringList segments = path.split(QLatin1Char('/')).mid(1);
-    for (const Route &route : m_routes) {
+    for (size_t r = 0; r < m_routes.size(); ++r) {
+        const Route &route = m_routes[r];
         if (route.segments.size() != segments.size() || route.webSocket != webSocket) {
             continue;
         }
@@ -182,72 +201,116 @@ const ApiServer::Route *ApiServer::match(const QString &path, QHttpServerRequest
         *pathKnown = true;
         if (route.method == method) {
             *params = captured;
-            return &route;
+            return int(r);
         }
     }
-    return nullptr;
+    return -1;
 }
 
-void ApiServer::dispatch(const QHttpServerRequest &request, QHttpServerResponder &responder)
+HttpConnection::Verdict ApiServer::judge(const HttpConnection::Head &head) const
 {
-    ApiRequest api(request);
-    const auto answer = [&](Status status, const QString &message, const QString &detail = {}) {
-        JsonResponse::message(responder, status, message, detail);
-        qCInfo(lcHttp).noquote() << api.methodName() << api.path() << int(status);
-    };
-
-    if (!isAuthorized(request.headers())) {
-        answer(Status::Unauthorized, unauthorizedMessage, unauthorizedDetail);
-        return;
+    using Verdict = HttpConnection::Verdict;
+    Verdict verdict;
+    if (!isAuthorized(head.headers)) {
+        verdict.status = Http::Status::Unauthorized;
+        verdict.message = QStringLiteral("Unauthorized.");
+        verdict.detail = QStringLiteral("Send the token in the Coder-Session-Token header or as "
+                                        "Authorization: Bearer <token>.");
+        return verdict;
     }
-    if (api.body().size() > MaxBodyBytes) {
-        answer(Status::PayloadTooLarge, tr("Request body too large."),
-               tr("The body has %1 bytes; the limit is %2 bytes.")
-                       .arg(api.body().size())
-                       .arg(MaxBodyBytes));
-        return;
-    }
-    QHash<QString, QString> params;
+    const QString methodName = Http::methodName(head.method);
     bool pathKnown = false;
-    const Route *route = match(api.path(), api.method(), false, &params, &pathKnown);
-    if (!route) {
-        if (pathKnown) {
-            answer(Status::MethodNotAllowed, tr("Method not allowed."),
-                   tr("%1 is not supported on %2.").arg(api.methodName(), api.path()));
-        } else {
-            answer(Status::NotFound, tr("Route not found."),
-                   tr("No route for %1 %2.").arg(api.methodName(), api.path()));
+    if (isWebSocketUpgrade(head)) {
+        const int route = match(head.path, head.method, true, &verdict.params, &pathKnown);
+        if (route >= 0) {
+            verdict.action = Verdict::Action::WebSocket;
+            verdict.route = route;
+            return verdict;
         }
-        return;
     }
-    api.setParams(params);
-    const QString chat = QString::fromUtf8(api.header("Coder-Chat-Id"));
-    qCDebug(lcHttp).noquote() << api.methodName() << api.path() << "chat_id" << chat;
-    route->handler(api, responder);
+    const int route = match(head.path, head.method, false, &verdict.params, &pathKnown);
+    if (route < 0) {
+        if (pathKnown) {
+            verdict.status = Http::Status::MethodNotAllowed;
+            verdict.message = tr("Method not allowed.");
+            verdict.detail = tr("%1 is not supported on %2.").arg(methodName, head.path);
+        } else {
+            verdict.status = Http::Status::NotFound;
+            verdict.message = tr("Route not found.");
+            verdict.detail = tr("No route for %1 %2.").arg(methodName, head.path);
+        }
+        return verdict;
+    }
+    verdict.action = Verdict::Action::Accept;
+    verdict.route = route;
+    verdict.maxBodyBytes = m_routes.at(size_t(route)).maxBodyBytes;
+    return verdict;
+}
+
+void ApiServer::acceptConnections()
+{
+    while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
+        const QHostAddress peer = socket->peerAddress();
+        auto *connection = new HttpConnection(socket, m_owner, m_limits.connection, m_clock, this);
+        const bool full = m_connectionCount >= m_limits.maxConnections;
+        if (full || m_perPeer.value(peer) >= m_limits.maxConnectionsPerPeer) {
+            Q_EMIT connectionRefused(peer);
+            // A flood of refusals must not hold sockets either: beyond the cap, no answer.
+            if (m_refusing >= m_limits.maxConnections) {
+                delete connection;
+                continue;
+            }
+            ++m_refusing;
+            connect(connection, &QObject::destroyed, this, [this] { --m_refusing; });
+            connection->refuse(Http::Status::ServiceUnavailable, tr("Too many connections."),
+                               full ? tr("The server has %1 open connections, its limit.")
+                                               .arg(m_limits.maxConnections)
+                                    : tr("%1 has %2 open connections, the limit per address.")
+                                               .arg(peer.toString())
+                                               .arg(m_limits.maxConnectionsPerPeer));
+            continue;
+        }
+        // Counted for the socket's life, which goes on in the WebSocket after an upgrade.
+        ++m_connectionCount;
+        ++m_perPeer[peer];
+        connect(socket, &QObject::destroyed, this, [this, peer] {
+            --m_connectionCount;
+            if (--m_perPeer[peer] <= 0) {
+                m_perPeer.remove(peer);
+            }
+        });
+    }
 }
 
 void ApiServer::acceptWebSocket()
 {
-    while (std::unique_ptr<QWebSocket> socket = m_http->nextPendingWebSocketConnection()) {
+    while (QWebSocket *pending = m_webSockets->nextPendingConnection()) {
+        // Ours now, not the WebSocket server's: handlers own their sockets.
+        pending->setParent(nullptr);
+        std::unique_ptr<QWebSocket> socket(pending);
+        socket->setMaxAllowedIncomingMessageSize(quint64(m_limits.maxWebSocketMessageBytes));
+        socket->setMaxAllowedIncomingFrameSize(quint64(m_limits.maxWebSocketMessageBytes));
         QHttpHeaders headers;
         const QNetworkRequest handshake = socket->request();
         for (const QByteArray &name : handshake.rawHeaderList()) {
             headers.append(name, handshake.rawHeader(name));
         }
-        const ApiRequest request =
+        ApiRequest request =
                 ApiRequest::fromWebSocket(socket->requestUrl(), headers, socket->peerAddress());
         QHash<QString, QString> params;
         bool pathKnown = false;
-        const Route *route =
-                match(request.path(), QHttpServerRequest::Method::Get, true, &params, &pathKnown);
-        if (!route) {
+        // The gate judged the upgrade already; the handshake is re-read only to route it.
+        const int route = isAuthorized(headers)
+                ? match(request.path(), Http::Method::Get, true, &params, &pathKnown)
+                : -1;
+        if (route < 0) {
             socket->close(QWebSocketProtocol::CloseCodePolicyViolated,
                           QStringLiteral("route not found"));
+            socket.release()->deleteLater();
             continue;
         }
-        ApiRequest withParams = request;
-        withParams.setParams(params);
+        request.setParams(params);
         qCInfo(lcHttp).noquote() << "WS" << request.path() << 101;
-        route->webSocketHandler(std::move(socket), withParams);
+        m_routes.at(size_t(route)).webSocketHandler(std::move(socket), request);
     }
 }

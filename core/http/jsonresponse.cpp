@@ -20,15 +20,14 @@ QByteArray encode(const QJsonValue &body)
     return document.toJson(QJsonDocument::Compact) + '\n';
 }
 
-void write(QHttpServerResponder &responder, Status status, const QJsonValue &body)
+void write(HttpResponder &responder, Status status, const QJsonValue &body)
 {
     QHttpHeaders headers;
     headers.append(QHttpHeaders::WellKnownHeader::ContentType, "application/json");
     responder.write(encode(body), headers, status);
 }
 
-void message(QHttpServerResponder &responder, Status status, const QString &message,
-             const QString &detail)
+void message(HttpResponder &responder, Status status, const QString &message, const QString &detail)
 {
     QJsonObject body {{QStringLiteral("message"), message}};
     if (!detail.isEmpty()) {

@@ -1,6 +1,8 @@
 #pragma once
 
-#include <QHttpServerResponder>
+#include "http.h"
+#include "httpresponder.h"
+
 #include <QJsonValue>
 #include <QString>
 
@@ -10,11 +12,11 @@ class QWebSocket;
 // {"message", "detail"} for errors and plain messages. The one place responses are formatted.
 namespace JsonResponse {
 
-using Status = QHttpServerResponder::StatusCode;
+using Status = Http::Status;
 
-void write(QHttpServerResponder &responder, Status status, const QJsonValue &body);
+void write(HttpResponder &responder, Status status, const QJsonValue &body);
 // `detail` is omitted when empty, as Go's omitempty does.
-void message(QHttpServerResponder &responder, Status status, const QString &message,
+void message(HttpResponder &responder, Status status, const QString &message,
              const QString &detail = {});
 QByteArray encode(const QJsonValue &body);
 // One JSON text message on a WebSocket (the stream and watch extensions).

@@ -14,13 +14,13 @@
 
 Q_DECLARE_LOGGING_CATEGORY(lcProcess)
 
-using Method = QHttpServerRequest::Method;
-using Status = QHttpServerResponder::StatusCode;
+using Method = Http::Method;
+using Status = Http::Status;
 using JsonResponse::goQuoted;
 
 struct ProcessApi::Waiter
 {
-    QHttpServerResponder responder;
+    HttpResponder responder;
     QPointer<ManagedProcess> process;
     QMetaObject::Connection connection;
     std::unique_ptr<Clock::Timer> timer;
@@ -78,7 +78,7 @@ bool visibleToChat(const QString &processChat, const QString &requestChat)
     return requestChat.isEmpty() || processChat.isEmpty() || processChat == requestChat;
 }
 
-void notFound(QHttpServerResponder &responder, const QString &id)
+void notFound(HttpResponder &responder, const QString &id)
 {
     JsonResponse::message(responder, Status::NotFound,
                           QStringLiteral("Process %1 not found.").arg(goQuoted(id)));
@@ -91,17 +91,16 @@ ProcessApi::ProcessApi(ProcessManager *manager, ApiServer *server, Clock *clock,
     , m_manager(manager)
     , m_clock(clock ? clock : Clock::system())
 {
-    const auto bind =
-            [this](void (ProcessApi::*handler)(const ApiRequest &, QHttpServerResponder &)) {
-                return [this, handler](const ApiRequest &request, QHttpServerResponder &responder) {
-                    if (!m_manager) {
-                        JsonResponse::message(responder, Status::ServiceUnavailable,
-                                              QStringLiteral("The process manager is gone."));
-                        return;
-                    }
-                    (this->*handler)(request, responder);
-                };
-            };
+    const auto bind = [this](void (ProcessApi::*handler)(const ApiRequest &, HttpResponder &)) {
+        return [this, handler](const ApiRequest &request, HttpResponder &responder) {
+            if (!m_manager) {
+                JsonResponse::message(responder, Status::ServiceUnavailable,
+                                      QStringLiteral("The process manager is gone."));
+                return;
+            }
+            (this->*handler)(request, responder);
+        };
+    };
     server->addRoute(Method::Post, QStringLiteral("/api/v0/processes/start"),
                      bind(&ProcessApi::handleStart));
     server->addRoute(Method::Get, QStringLiteral("/api/v0/processes/list"),
@@ -124,10 +123,13 @@ ProcessApi::ProcessApi(ProcessManager *manager, ApiServer *server, Clock *clock,
 
 ProcessApi::~ProcessApi() = default;
 
-void ProcessApi::handleStart(const ApiRequest &request, QHttpServerResponder &responder)
+void ProcessApi::handleStart(const ApiRequest &request, HttpResponder &responder)
 {
     QString error;
-    const std::optional<QJsonObject> body = request.jsonObject(&error);
+    const std::optional<QJsonObject> body =
+            request.decodeStruct({QStringLiteral("command"), QStringLiteral("workdir"),
+                                  QStringLiteral("env"), QStringLiteral("background")},
+                                 QStringLiteral("workspacesdk.StartProcessRequest"), &error);
     if (!body) {
         JsonResponse::message(responder, Status::BadRequest, invalidJson, error);
         return;
@@ -184,7 +186,7 @@ void ProcessApi::handleStart(const ApiRequest &request, QHttpServerResponder &re
             QJsonObject {{QStringLiteral("id"), process->id()}, {QStringLiteral("started"), true}});
 }
 
-void ProcessApi::handleList(const ApiRequest &request, QHttpServerResponder &responder)
+void ProcessApi::handleList(const ApiRequest &request, HttpResponder &responder)
 {
     QList<ProcessInfo> infos = m_manager->list(chatIdOf(request));
     // Running first, then newest first (milliseconds break ties within a second).
@@ -204,7 +206,7 @@ void ProcessApi::handleList(const ApiRequest &request, QHttpServerResponder &res
     JsonResponse::write(responder, Status::Ok, QJsonObject {{QStringLiteral("processes"), array}});
 }
 
-void ProcessApi::handleOutput(const ApiRequest &request, QHttpServerResponder &responder)
+void ProcessApi::handleOutput(const ApiRequest &request, HttpResponder &responder)
 {
     const QString id = request.param(QStringLiteral("id"));
     ManagedProcess *process = m_manager->process(id);
@@ -229,6 +231,8 @@ void ProcessApi::handleOutput(const ApiRequest &request, QHttpServerResponder &r
     raw->connection =
             connect(process, &ManagedProcess::finished, this, [this, raw] { releaseWaiter(raw); });
     raw->timer = m_clock->callAfter(MaxWaitDuration, this, [this, raw] { releaseWaiter(raw); });
+    // A client that gives up frees its waiter at once, not after five minutes.
+    raw->responder.onAbandoned(this, [this, raw] { releaseWaiter(raw); });
 }
 
 void ProcessApi::releaseWaiter(Waiter *waiter)
@@ -241,6 +245,9 @@ void ProcessApi::releaseWaiter(Waiter *waiter)
     std::unique_ptr<Waiter> owned = std::move(*it);
     m_waiters.erase(it);
     disconnect(owned->connection);
+    if (!owned->responder.isPending()) {
+        return;
+    }
     if (owned->process) {
         // A timed-out wait answers 200 with the current snapshot (running: true), as upstream.
         JsonResponse::write(owned->responder, Status::Ok, outputBody(*owned->process));
@@ -250,7 +257,7 @@ void ProcessApi::releaseWaiter(Waiter *waiter)
     }
 }
 
-void ProcessApi::handleSignal(const ApiRequest &request, QHttpServerResponder &responder)
+void ProcessApi::handleSignal(const ApiRequest &request, HttpResponder &responder)
 {
     const QString id = request.param(QStringLiteral("id"));
     // Isolation before the body is even read, as upstream.
@@ -260,7 +267,9 @@ void ProcessApi::handleSignal(const ApiRequest &request, QHttpServerResponder &r
         return;
     }
     QString error;
-    const std::optional<QJsonObject> body = request.jsonObject(&error);
+    const std::optional<QJsonObject> body =
+            request.decodeStruct({QStringLiteral("signal")},
+                                 QStringLiteral("workspacesdk.SignalProcessRequest"), &error);
     if (!body) {
         JsonResponse::message(responder, Status::BadRequest, invalidJson, error);
         return;

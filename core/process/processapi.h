@@ -11,7 +11,7 @@ class ApiRequest;
 class ApiServer;
 class Clock;
 class ProcessManager;
-class QHttpServerResponder;
+class HttpResponder;
 class QWebSocket;
 
 // Coder's agent process API on an ApiServer, byte-compatible with agent/agentproc/api.go:
@@ -35,10 +35,10 @@ public:
 
 private:
     struct Waiter;
-    void handleStart(const ApiRequest &request, QHttpServerResponder &responder);
-    void handleList(const ApiRequest &request, QHttpServerResponder &responder);
-    void handleOutput(const ApiRequest &request, QHttpServerResponder &responder);
-    void handleSignal(const ApiRequest &request, QHttpServerResponder &responder);
+    void handleStart(const ApiRequest &request, HttpResponder &responder);
+    void handleList(const ApiRequest &request, HttpResponder &responder);
+    void handleOutput(const ApiRequest &request, HttpResponder &responder);
+    void handleSignal(const ApiRequest &request, HttpResponder &responder);
     void handleStream(std::unique_ptr<QWebSocket> socket, const ApiRequest &request);
     void handleWatch(std::unique_ptr<QWebSocket> socket, const ApiRequest &request);
     void releaseWaiter(Waiter *waiter);
