@@ -151,7 +151,9 @@ int HttpConnection::onHeaderField(llhttp_t *parser, const char *at, size_t lengt
                        tr("The header fields are limited to %1 bytes in all.")
                                .arg(c->m_limits.maxHeaderBytes));
     }
-    c->m_field.append(at, qsizetype(length));
+    if (c->m_state == State::Head) {
+        c->m_field.append(at, qsizetype(length));
+    }
     return 0;
 }
 
@@ -176,13 +178,20 @@ int HttpConnection::onHeaderValue(llhttp_t *parser, const char *at, size_t lengt
                        tr("The header fields are limited to %1 bytes in all.")
                                .arg(c->m_limits.maxHeaderBytes));
     }
-    c->m_value.append(at, qsizetype(length));
+    if (c->m_state == State::Head) {
+        c->m_value.append(at, qsizetype(length));
+    }
     return 0;
 }
 
 int HttpConnection::onHeaderValueComplete(llhttp_t *parser)
 {
     HttpConnection *c = connectionOf(parser);
+    // Trailer fields of a chunked body come through here too. The gate never saw them, so
+    // they must not become headers (RFC 9110 6.5.1): counted against the limits, then dropped.
+    if (c->m_state != State::Head) {
+        return 0;
+    }
     // llhttp has checked the name's token characters and the value's bytes; OWS is ours.
     if (!c->m_head.headers.append(c->m_field, c->m_value.trimmed())) {
         return c->fail(Http::Status::BadRequest, tr("Bad request."),
