@@ -7,6 +7,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -345,7 +346,7 @@ private Q_SLOTS:
         {
             QFile file(path);
             QVERIFY(file.open(QIODevice::WriteOnly));
-            file.write("existing-token\n");
+            file.write("existing-token-0123456789abcdef0123456789\n");
         }
         QVERIFY(::chmod(QFile::encodeName(path).constData(), 0644) == 0);
         QCOMPARE(modeBits(path), 0644u);
@@ -354,8 +355,63 @@ private Q_SLOTS:
         QString error;
         const std::optional<QByteArray> loaded = TokenFile::loadOrCreate(path, &error);
         QVERIFY2(loaded, qPrintable(error));
-        QCOMPARE(*loaded, QByteArray("existing-token"));
+        QCOMPARE(*loaded, QByteArray("existing-token-0123456789abcdef0123456789"));
         QCOMPARE(modeBits(path), 0600u);
+    }
+
+    void tokenFileSymlinkIsRefused()
+    {
+        QTemporaryDir dir;
+        const QString target = dir.filePath(QStringLiteral("elsewhere"));
+        {
+            QFile file(target);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write("a-token-long-enough-0123456789abcdef\n");
+        }
+        QVERIFY(::chmod(QFile::encodeName(target).constData(), 0644) == 0);
+        const QString link = dir.filePath(QStringLiteral("agent-token"));
+        QVERIFY(QFile::link(target, link));
+        QString error;
+        QVERIFY(!TokenFile::loadOrCreate(link, &error));
+        QVERIFY2(error.contains(QLatin1String("symbolic link")), qPrintable(error));
+        QVERIFY(!TokenFile::read(link, &error));
+        // Not followed: the target keeps its mode, and nothing was created in its place.
+        QCOMPARE(modeBits(target), 0644u);
+        QVERIFY(QFileInfo(link).isSymLink());
+
+        // A dangling link is refused too, rather than created through.
+        const QString dangling = dir.filePath(QStringLiteral("dangling-token"));
+        QVERIFY(QFile::link(dir.filePath(QStringLiteral("missing")), dangling));
+        error.clear();
+        QVERIFY(!TokenFile::loadOrCreate(dangling, &error));
+        QVERIFY2(error.contains(QLatin1String("symbolic link")), qPrintable(error));
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("missing"))));
+    }
+
+    void tokenFileShortTokenIsRefused()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("agent-token"));
+        {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(QByteArray(31, 'a') + '\n');
+        }
+        QVERIFY(::chmod(QFile::encodeName(path).constData(), 0600) == 0);
+        QString error;
+        QVERIFY(!TokenFile::loadOrCreate(path, &error));
+        QVERIFY2(error.contains(QLatin1String("31 characters")), qPrintable(error));
+        QVERIFY2(error.contains(QLatin1String("openssl rand -hex 32")), qPrintable(error));
+        QVERIFY(!TokenFile::read(path, &error));
+        {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            file.write(QByteArray(32, 'a') + '\n');
+        }
+        error.clear();
+        const std::optional<QByteArray> loaded = TokenFile::loadOrCreate(path, &error);
+        QVERIFY2(loaded, qPrintable(error));
+        QCOMPARE(*loaded, QByteArray(32, 'a'));
     }
 
     void tokenFileUnreadableIsRefused()

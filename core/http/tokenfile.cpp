@@ -7,11 +7,82 @@
 #include <QRandomGenerator>
 #include <QSaveFile>
 
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 Q_DECLARE_LOGGING_CATEGORY(lcHttp)
 
 namespace {
 
 constexpr QFileDevice::Permissions ownerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+
+QString howToRenew(const QString &path)
+{
+    return QObject::tr("Make a new one: delete %1 and start again (a new random token is "
+                       "written), or write one yourself with: openssl rand -hex 32 > %1 && "
+                       "chmod 600 %1")
+            .arg(path);
+}
+
+// Reads the file behind `fd`; the descriptor pins the file, so nothing can be swapped in
+// between the checks and the read.
+std::optional<QByteArray> readOpen(int fd, const QString &path, bool tighten, QString *error)
+{
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        *error = QObject::tr("Token file %1 is not a regular file").arg(path);
+        return std::nullopt;
+    }
+    if (tighten && (st.st_mode & 077) != 0) {
+        qCWarning(lcHttp) << "Token file" << path
+                          << "was readable by others; restricting it to 0600";
+        ::fchmod(fd, S_IRUSR | S_IWUSR);
+    }
+    QByteArray content(4096, Qt::Uninitialized);
+    ssize_t n = 0;
+    do {
+        n = ::read(fd, content.data(), size_t(content.size()));
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        *error = QObject::tr("Cannot read token file %1: %2").arg(path, qt_error_string(errno));
+        return std::nullopt;
+    }
+    const QByteArray token = content.left(n).trimmed();
+    if (token.isEmpty()) {
+        *error = QObject::tr("Token file %1 is empty. %2").arg(path, howToRenew(path));
+        return std::nullopt;
+    }
+    if (token.size() < TokenFile::MinimumLength) {
+        *error = QObject::tr("The token in %1 has %2 characters; a token needs at least %3. %4")
+                         .arg(path)
+                         .arg(token.size())
+                         .arg(TokenFile::MinimumLength)
+                         .arg(howToRenew(path));
+        return std::nullopt;
+    }
+    return token;
+}
+
+std::optional<QByteArray> readNoFollow(const QString &path, bool tighten, QString *error)
+{
+    const QByteArray native = QFile::encodeName(path);
+    const int fd = ::open(native.constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ELOOP) {
+            *error = QObject::tr("Token file %1 is a symbolic link; refusing to follow it. Point "
+                                 "to the real file instead.")
+                             .arg(path);
+        } else {
+            *error = QObject::tr("Cannot read token file %1: %2").arg(path, qt_error_string(errno));
+        }
+        return std::nullopt;
+    }
+    std::optional<QByteArray> token = readOpen(fd, path, tighten, error);
+    ::close(fd);
+    return token;
+}
 
 } // namespace
 
@@ -27,36 +98,17 @@ QByteArray generate()
 
 std::optional<QByteArray> read(const QString &path, QString *error)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *error = QObject::tr("Cannot read token file %1: %2").arg(path, file.errorString());
-        return std::nullopt;
-    }
-    const QByteArray token = file.read(4096).trimmed();
-    if (token.isEmpty()) {
-        *error = QObject::tr("Token file %1 is empty").arg(path);
-        return std::nullopt;
-    }
-    return token;
+    return readNoFollow(path, false, error);
 }
 
 std::optional<QByteArray> loadOrCreate(const QString &path, QString *error)
 {
-    const QFileInfo info(path);
-    if (info.exists()) {
-        // Never chmod what is not a token file (a folder named by mistake, a device).
-        if (!info.isFile()) {
-            *error = QObject::tr("Token file %1 is not a regular file").arg(path);
-            return std::nullopt;
-        }
-        if ((info.permissions() & ~(ownerOnly | QFileDevice::ReadUser | QFileDevice::WriteUser)) !=
-            0) {
-            qCWarning(lcHttp) << "Token file" << path
-                              << "was readable by others; restricting it to 0600";
-            QFile::setPermissions(path, ownerOnly);
-        }
-        return read(path, error);
+    struct stat st {};
+    if (::lstat(QFile::encodeName(path).constData(), &st) == 0) {
+        // Never follow or chmod what is not a token file: a link, a folder, a device.
+        return readNoFollow(path, true, error);
     }
+    const QFileInfo info(path);
     if (!QDir().mkpath(info.absolutePath())) {
         *error = QObject::tr("Cannot create folder %1").arg(info.absolutePath());
         return std::nullopt;
