@@ -4,6 +4,7 @@
 // The wire format is what is tested: requests go through QNetworkAccessManager and raw
 // QWebSocket, and bodies are compared as bytes where upstream's are fixed.
 #include "common/clock.h"
+#include "common/unixsignalwatcher.h"
 #include "helpers/processtesthelpers.h"
 #include "http/apiserver.h"
 #include "process/managedprocess.h"
@@ -35,6 +36,8 @@
 #include <QtEndian>
 
 #include <atomic>
+#include <cerrno>
+#include <csignal>
 #include <memory>
 
 using namespace std::chrono_literals;
@@ -211,6 +214,8 @@ class TestProcessApi : public QObject
     struct ServerOptions
     {
         qint64 captureCapBytes = OutputCapture::DefaultCapBytes;
+        qint64 captureBudgetBytes = ProcessManager::DefaultCaptureBudgetBytes;
+        int maxProcesses = ProcessManager::DefaultMaxProcesses;
         bool injectHome = true; // false: the manager uses $HOME
     };
 
@@ -790,7 +795,8 @@ private Q_SLOTS:
                     QByteArray("{\"exit_code\":3,\"output\":\"finished\\n\",\"running\":false}\n"));
         }
         QCOMPARE(m_api->pendingWaiters(), 0);
-        QCOMPARE(m_clock->pendingTimers(), 0);
+        // Only the exited process's reap timer is left.
+        QCOMPARE(m_clock->pendingTimers(), 1);
     }
 
     // --- Signal --------------------------------------------------------------------------
@@ -996,16 +1002,14 @@ private Q_SLOTS:
         QCOMPARE(call("GET", outputPath(id)).status, 200);
 
         m_clock->advance(1s);
-        // Output and signal do not reap; only list does.
-        QCOMPARE(call("GET", outputPath(id)).status, 200);
-        QCOMPARE(call("POST", signalPath(id), R"({"signal":"kill"})").status, 409);
-        QCOMPARE(listIds({}), QStringList());
+        // Forgotten by its timer, with no list call: output and signal see it gone too.
         Reply r = call("GET", outputPath(id));
         QCOMPARE(r.status, 404);
         QCOMPARE(r.message(), QStringLiteral("Process \"%1\" not found.").arg(id));
         r = call("POST", signalPath(id), R"({"signal":"kill"})");
         QCOMPARE(r.status, 404);
         QCOMPARE(r.message(), QStringLiteral("Process \"%1\" not found.").arg(id));
+        QCOMPARE(listIds({}), QStringList());
     }
 
     void reapingKeepsRunningProcesses()
@@ -1247,7 +1251,7 @@ private Q_SLOTS:
         // TERM ends the polite one at once; the stubborn one waits for the grace on the clock.
         QVERIFY(waitExited(polite));
         QCOMPARE(m_manager->process(polite)->info().exitCode.value_or(-99), -1);
-        QCOMPARE(m_clock->pendingTimers(), 1);
+        QCOMPARE(m_clock->pendingTimers(), 2); // the grace, and the polite one's reap timer
         QCOMPARE(m_clock->msecsToNextTimer(), qint64(3000));
         QCOMPARE(closed.size(), 0);
         QVERIFY(m_manager->process(stubborn)->isRunning());
@@ -1615,6 +1619,165 @@ private Q_SLOTS:
         socket.close();
     }
 
+    // --- Hardening -----------------------------------------------------------------------
+
+    void signalRightAfterStart_data()
+    {
+        QTest::addColumn<QString>("signalName");
+        QTest::newRow("kill") << QStringLiteral("kill");
+        QTest::newRow("terminate") << QStringLiteral("terminate");
+    }
+
+    void signalRightAfterStart()
+    {
+        // Upstream's cmd.Start() returns once the child is in its group and has exec'd: a signal
+        // sent at once must reach it. And the signal must never be taken for the agent's own: it
+        // has a SIGTERM handler here, as companiond does, that a child before exec still had.
+        QFETCH(QString, signalName);
+        createServer({.maxProcesses = 2000});
+        UnixSignalWatcher watcher({SIGTERM, SIGINT, SIGHUP});
+        QSignalSpy ownSignals(&watcher, &UnixSignalWatcher::unixSignal);
+        constexpr int Pairs = 500;
+        QStringList ids;
+        int sent = 0;
+        for (int i = 0; i < Pairs; ++i) {
+            const QString id = start(QStringLiteral("sleep 100"));
+            QVERIFY(!id.isEmpty());
+            ids.append(id);
+            const Reply r =
+                    call("POST", signalPath(id), json({{QStringLiteral("signal"), signalName}}));
+            QVERIFY2(r.status == 200,
+                     qPrintable(QStringLiteral("pair %1: %2 %3")
+                                        .arg(i)
+                                        .arg(r.status)
+                                        .arg(QString::fromUtf8(r.body))));
+            ++sent;
+        }
+        QCOMPARE(sent, Pairs);
+        for (const QString &id : std::as_const(ids)) {
+            QVERIFY(waitExited(id));
+            QCOMPARE(m_manager->process(id)->info().exitCode.value_or(0), -1);
+        }
+        QCOMPARE(ownSignals.size(), 0);
+    }
+
+    void signalToGroupThatJustDiedIsConflict()
+    {
+        const QString id = start(QStringLiteral("sleep 100"));
+        const qint64 group = m_manager->process(id)->processGroup();
+        QCOMPARE(::kill(-pid_t(group), SIGKILL), 0);
+        // Wait for the group to vanish without running the event loop, so Qt cannot have told
+        // the manager yet: the signal meets a dead group (ESRCH).
+        for (int i = 0; i < 5000 && (::kill(-pid_t(group), 0) == 0 || errno != ESRCH); ++i) {
+            ::usleep(1000);
+        }
+        QVERIFY(m_manager->process(id)->isRunning());
+        QString error;
+        QCOMPARE(m_manager->sendSignal(id, ProcessManager::Signal::Kill, &error),
+                 ProcessManager::SignalResult::NotRunning);
+        const Reply r = call("POST", signalPath(id), R"({"signal":"terminate"})");
+        QCOMPARE(r.status, 409);
+        QCOMPARE(r.message(), QStringLiteral("Process \"%1\" is not running.").arg(id));
+    }
+
+    void startBeyondTrackedLimitIs503()
+    {
+        createServer({.maxProcesses = 3});
+        QStringList ids;
+        for (int i = 0; i < 3; ++i) {
+            ids.append(start(QStringLiteral("true")));
+            QVERIFY(waitExited(ids.last()));
+        }
+        Reply r = call("POST", QStringLiteral("/api/v0/processes/start"), R"({"command":"true"})");
+        QCOMPARE(r.status, 503);
+        QCOMPARE(r.message(), QStringLiteral("Too many processes."));
+        QVERIFY(r.object().value(QStringLiteral("detail")).toString().contains(QLatin1String("3")));
+        QCOMPARE(m_manager->trackedCount(), 3);
+        // Exited processes are forgotten on time, and make room.
+        m_clock->advance(ProcessManager::ReapAge + 1s);
+        QCOMPARE(m_manager->trackedCount(), 0);
+        QVERIFY(!start(QStringLiteral("true")).isEmpty());
+    }
+
+    void exitedProcessesAreForgottenWithoutList()
+    {
+        for (int i = 0; i < 20; ++i) {
+            QVERIFY(waitExited(start(QStringLiteral("true"))));
+        }
+        QCOMPARE(m_manager->trackedCount(), 20);
+        QSignalSpy removed(m_manager.get(), &ProcessManager::processRemoved);
+        m_clock->advance(ProcessManager::ReapAge);
+        QCOMPARE(m_manager->trackedCount(), 20);
+        m_clock->advance(1ms);
+        QCOMPARE(removed.size(), 20);
+        QCOMPARE(m_manager->trackedCount(), 0);
+        QCOMPARE(m_clock->pendingTimers(), 0);
+    }
+
+    void captureBudgetReleasesOldestExitedFirst()
+    {
+        constexpr qint64 MiB = 1024 * 1024;
+        createServer({.captureCapBytes = MiB, .captureBudgetBytes = 2 * MiB});
+        QSignalSpy updated(m_manager.get(), &ProcessManager::processUpdated);
+        const QString oldest = start(app(QStringLiteral("flood %1").arg(700 * 1024)));
+        QVERIFY(waitExited(oldest));
+        m_clock->advance(1s);
+        const QString older = start(app(QStringLiteral("flood %1").arg(700 * 1024)));
+        QVERIFY(waitExited(older));
+        QCOMPARE(updated.size(), 0);
+        QVERIFY(m_manager->captureUsage() > MiB);
+        m_clock->advance(1s);
+        const QString newest = start(app(QStringLiteral("flood %1").arg(700 * 1024)));
+        QVERIFY(waitExited(newest));
+        QVERIFY(m_manager->captureUsage() <= 2 * MiB);
+        // The oldest exit went first; the others kept their full output.
+        QTRY_COMPARE(updated.size(), 1);
+        QCOMPARE(updated.first().first().value<ManagedProcess *>()->id(), oldest);
+        const ManagedProcess *released = m_manager->process(oldest);
+        QVERIFY(released->info().captureReleased);
+        QCOMPARE(released->capture().retainedBytes(), 0);
+        QCOMPARE(released->info()
+                         .toJson(ProcessInfo::Fields::Extended)
+                         .value(QStringLiteral("capture_released"))
+                         .toBool(),
+                 true);
+        QVERIFY(!m_manager->process(older)->info().captureReleased);
+        QCOMPARE(m_manager->process(older)->capture().retainedBytes(), 700 * 1024);
+        QCOMPARE(m_manager->process(newest)->capture().retainedBytes(), 700 * 1024);
+        // What the AI client reads is kept: the head/tail buffer with its truncation.
+        const QJsonObject body = output(oldest);
+        QCOMPARE(body.value(QStringLiteral("truncated"))
+                         .toObject()
+                         .value(QStringLiteral("original_bytes"))
+                         .toInteger(),
+                 700 * 1024);
+        QVERIFY(!body.value(QStringLiteral("output")).toString().isEmpty());
+        // Upstream's JSON is untouched by the extension.
+        QVERIFY(!listed(oldest).contains(QStringLiteral("capture_released")));
+    }
+
+    void captureBudgetTrimsRunningCapturesLargestFirst()
+    {
+        constexpr qint64 MiB = 1024 * 1024;
+        createServer({.captureCapBytes = 2 * MiB, .captureBudgetBytes = 2 * MiB});
+        const QString big = start(app(QStringLiteral("flood %1").arg(1536 * 1024)) +
+                                  QStringLiteral(" && ") + app(QStringLiteral("hang")));
+        QVERIFY(waitForOutput(big, "ready\n"));
+        const QString small = start(app(QStringLiteral("flood %1").arg(1024 * 1024)) +
+                                    QStringLiteral(" && ") + app(QStringLiteral("hang")));
+        QVERIFY(waitForOutput(small, "ready\n"));
+        QVERIFY(m_manager->captureUsage() <= 2 * MiB);
+        // The largest capture loses its oldest output first, so the two end up about even:
+        // the big one gave up far more.
+        const qint64 bigEvicted = m_manager->process(big)->capture().evictedBytes();
+        const qint64 smallEvicted = m_manager->process(small)->capture().evictedBytes();
+        QVERIFY2(bigEvicted >= 512 * 1024 && bigEvicted > smallEvicted,
+                 qPrintable(QStringLiteral("%1 %2").arg(bigEvicted).arg(smallEvicted)));
+        QVERIFY(!m_manager->process(big)->info().captureReleased);
+        QVERIFY(signal(big, QStringLiteral("kill")) && signal(small, QStringLiteral("kill")));
+        QVERIFY(waitExited(big) && waitExited(small));
+    }
+
 private:
     void createServer(const ServerOptions &options)
     {
@@ -1625,6 +1788,8 @@ private:
             managerOptions.homeDirectory = m_home->path();
         }
         managerOptions.captureCapBytes = options.captureCapBytes;
+        managerOptions.captureBudgetBytes = options.captureBudgetBytes;
+        managerOptions.maxProcesses = options.maxProcesses;
         managerOptions.clock = m_clock.get();
         m_manager = std::make_unique<ProcessManager>(managerOptions);
         connect(m_manager.get(), &ProcessManager::processStarted, this,

@@ -3,7 +3,9 @@
 #include "common/buildinfo.h"
 #include "common/translationloader.h"
 #include "common/unixsignalwatcher.h"
+#include "http/apiserver.h"
 #include "http/tokenfile.h"
+#include "process/childreaper.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -76,6 +78,12 @@ int runAgent(QCoreApplication &app, const QStringList &arguments)
             Text::tr("Bytes of full output kept per process (default 67108864, 64 "
                      "MiB). The oldest bytes are dropped beyond it."),
             Text::tr("bytes"));
+    const QCommandLineOption captureBudget(
+            QStringLiteral("capture-budget"),
+            Text::tr("Bytes of full output kept for all processes together (default "
+                     "1073741824, 1 GiB). Beyond it the captures of the oldest exited processes "
+                     "are released first; AI clients' head and tail views are kept."),
+            Text::tr("bytes"));
     const QCommandLineOption source(
             QStringLiteral("source"),
             Text::tr("Extra folder to scan for context resources (repeatable). Trusted: "
@@ -94,7 +102,7 @@ int runAgent(QCoreApplication &app, const QStringList &arguments)
     const QCommandLineOption noBuiltins(
             QStringLiteral("no-builtin-roots"),
             Text::tr("Do not scan ~/.coder, ~/.coder/skills and ~/.claude/plugins/cache."));
-    parser.addOptions({listen, workdir, tokenFile, captureCap, source, controlPlane,
+    parser.addOptions({listen, workdir, tokenFile, captureCap, captureBudget, source, controlPlane,
                        controlPlaneToken, noBuiltins});
     parser.process(arguments);
 
@@ -126,6 +134,18 @@ int runAgent(QCoreApplication &app, const QStringList &arguments)
             return 2;
         }
     }
+    if (parser.isSet(captureBudget)) {
+        bool ok = false;
+        options.captureBudgetBytes = parser.value(captureBudget).toLongLong(&ok);
+        if (!ok || options.captureBudgetBytes < options.captureCapBytes) {
+            printLine(stderr,
+                      Text::tr("Invalid --capture-budget value %1: expected a byte count of at "
+                               "least the capture cap (%2).")
+                              .arg(parser.value(captureBudget))
+                              .arg(options.captureCapBytes));
+            return 2;
+        }
+    }
     for (const QString &dir : parser.values(source)) {
         options.contextSources.append(QFileInfo(dir).absoluteFilePath());
     }
@@ -140,11 +160,6 @@ int runAgent(QCoreApplication &app, const QStringList &arguments)
             return 2;
         }
     }
-    if (!options.address.isLoopback()) {
-        printLine(stderr,
-                  Text::tr("Warning: listening on %1, beyond loopback.")
-                          .arg(options.address.toString()));
-    }
 
     QString error;
     if (parser.isSet(controlPlaneToken)) {
@@ -156,12 +171,34 @@ int runAgent(QCoreApplication &app, const QStringList &arguments)
         }
         options.controlPlaneToken = *token;
     }
+    // Before the agent, so it outlives it: whatever the agent's processes leave behind
+    // (setsid children, orphans of forgotten processes) is ended when companiond ends.
+    ChildReaper reaper;
     Agent agent(options);
     if (!agent.start(&error)) {
         printLine(stderr, error);
         return 1;
     }
-    printLine(stdout, Text::tr("Agent listening on %1").arg(agent.url().toString()));
+    const QHostAddress bound = agent.server()->address();
+    if (!bound.isLoopback()) {
+        printLine(stderr,
+                  Text::tr("Warning: listening on %1 port %2, beyond loopback: every machine "
+                           "that can reach it may try the token.")
+                          .arg(bound.toString())
+                          .arg(agent.server()->port()));
+    }
+    const bool wildcard = bound == QHostAddress::Any || bound == QHostAddress::AnyIPv4 ||
+            bound == QHostAddress::AnyIPv6;
+    if (wildcard) {
+        printLine(stdout,
+                  Text::tr("Agent listening on %1 port %2 (every address of this machine); "
+                           "locally at %3")
+                          .arg(bound.toString())
+                          .arg(agent.server()->port())
+                          .arg(agent.url().toString()));
+    } else {
+        printLine(stdout, Text::tr("Agent listening on %1").arg(agent.url().toString()));
+    }
     printLine(stdout, Text::tr("Token file: %1").arg(agent.tokenFile()));
     printLine(stdout, Text::tr("Working directory: %1").arg(agent.workingDirectory()));
     if (options.controlPlane.isValid()) {

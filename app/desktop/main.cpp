@@ -3,10 +3,12 @@
 #include "agent/agent.h"
 #include "common/buildinfo.h"
 #include "common/translationloader.h"
+#include "common/unixsignalwatcher.h"
 #include "context/contextclient.h"
 #include "context/contextmanager.h"
 #include "contextview.h"
 #include "mainwindow.h"
+#include "process/childreaper.h"
 #include "process/processclient.h"
 #include "processesview.h"
 #include "theme.h"
@@ -19,6 +21,7 @@
 #include <QTimer>
 #include <QWindow>
 
+#include <csignal>
 #include <cstdio>
 
 namespace {
@@ -130,6 +133,20 @@ int main(int argc, char *argv[])
         return 2;
     }
 
+    // Declared before the agent and the window, so destroyed after them: it ends whatever the
+    // agent's processes left behind (setsid children, orphans) when the app ends.
+    ChildReaper reaper;
+    // SIGTERM, SIGINT and SIGHUP end the app as closing its window does, processes included.
+    UnixSignalWatcher signalWatcher({SIGINT, SIGTERM, SIGHUP});
+    QObject::connect(&signalWatcher, &UnixSignalWatcher::unixSignal, &app, [](int number) {
+        std::printf("%s\n",
+                    qPrintable(QCoreApplication::translate(
+                                       "main", "Signal %1: ending processes and quitting")
+                                       .arg(number)));
+        std::fflush(stdout);
+        QCoreApplication::quit();
+    });
+
     Theme theme;
     Theme::Scheme scheme = Theme::storedScheme();
     if (parser.isSet(themeOption)) {
@@ -202,6 +219,7 @@ int main(int argc, char *argv[])
         scheduleScreenshot(&window, parser.value(screenshotOption), parser.isSet(quitOption));
     }
     const int status = QApplication::exec();
+    window.hide(); // ending processes may take the grace period: no frozen window meanwhile
     // Detach the view from the client before both go; the agent's destructor ends processes.
     window.processesView()->setClient(nullptr, false);
     window.contextView()->setClient(nullptr, false);

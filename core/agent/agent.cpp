@@ -22,6 +22,8 @@ Agent::Agent(Options options, QObject *parent)
     ProcessManager::Options processOptions;
     processOptions.workingDirectory = [this] { return m_options.workingDirectory; };
     processOptions.captureCapBytes = m_options.captureCapBytes;
+    processOptions.captureBudgetBytes = m_options.captureBudgetBytes;
+    processOptions.maxProcesses = m_options.maxProcesses;
     processOptions.clock = m_options.clock;
     m_processes = new ProcessManager(processOptions, this);
     connect(m_processes, &ProcessManager::closed, this, &Agent::stopped);

@@ -28,6 +28,8 @@ public:
         QString workingDirectory;
         QString tokenFile; // created 0600 with a new token when missing
         qint64 captureCapBytes = 64 * 1024 * 1024;
+        qint64 captureBudgetBytes = qint64(1) << 30; // all processes' captures together
+        int maxProcesses = 1000;
         Clock *clock = nullptr;
         // Context resources.
         QStringList contextSources; // trusted user sources (--source), not validated

@@ -1,5 +1,6 @@
 #include "managedprocess.h"
 
+#include "childreaper.h"
 #include "common/clock.h"
 
 #include <QDir>
@@ -11,6 +12,8 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <pthread.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 Q_DECLARE_LOGGING_CATEGORY(lcProcess)
@@ -59,8 +62,27 @@ ManagedProcess::ManagedProcess(Spec spec, Clock *clock, QObject *parent)
     m_process->setStandardInputFile(QProcess::nullDevice());
     m_process->setUnixProcessParameters(QProcess::UnixProcessFlag::ResetSignalHandlers |
                                         QProcess::UnixProcessFlag::CloseFileDescriptors);
-    // Its own process group, as Coder's agent (Setpgid), so signals reach the whole tree.
-    m_process->setChildProcessModifier([] { ::setpgid(0, 0); });
+    const pid_t agentPid = ::getpid();
+    // Runs in the child between fork and exec, where only async-signal-safe calls belong.
+    // The child starts with every signal blocked (see start()), so a signal sent to its new
+    // group before exec waits until the agent's handlers are gone, then acts as it would on
+    // the command. Its own process group, as Coder's agent (Setpgid), so signals reach the
+    // whole tree; and it dies with the agent, where Linux allows it (SIGKILL of the agent).
+    m_process->setChildProcessModifier([agentPid] {
+        ::setpgid(0, 0);
+        struct sigaction defaults = {};
+        defaults.sa_handler = SIG_DFL;
+        for (int number = 1; number < NSIG; ++number) {
+            ::sigaction(number, &defaults, nullptr);
+        }
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != agentPid) {
+            ::_exit(127); // the agent died before the death signal was armed
+        }
+        sigset_t none;
+        ::sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    });
 
     connect(m_process, &QProcess::readyReadStandardOutput, this, &ManagedProcess::readOutput);
     connect(m_process, &QProcess::finished, this,
@@ -74,6 +96,7 @@ ManagedProcess::~ManagedProcess()
         (void)signalGroup(SIGKILL, nullptr);
         m_process->waitForFinished(2000);
     }
+    ChildReaper::removeManagedChild(m_info.pid);
 }
 
 bool ManagedProcess::start(QString *error)
@@ -81,14 +104,29 @@ bool ManagedProcess::start(QString *error)
     const qint64 now = m_clock->nowMSecs();
     m_info.startedAtMSecs = now;
     m_info.startedAtUnix = now / 1000;
+    // Every signal blocked across the fork: the child inherits the mask, so none can run the
+    // agent's handler in it (see the child modifier, which unblocks them before exec).
+    sigset_t all;
+    sigset_t previous;
+    ::sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &previous);
     // Qt reports exec and chdir failures synchronously from start().
     m_process->start();
+    const qint64 pid = m_process->processId();
+    if (pid > 0) {
+        // The parent sets the group too, as shells do for jobs: once start() returns, a signal
+        // to the group reaches the child even if it has not run yet. EACCES means the child
+        // has exec'd, so it set the group itself.
+        ::setpgid(pid_t(pid), pid_t(pid));
+    }
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     if (m_process->state() == QProcess::NotRunning) {
         *error = m_process->errorString();
         return false;
     }
-    m_info.pid = m_process->processId();
+    m_info.pid = pid;
     m_info.running = true;
+    ChildReaper::addManagedChild(pid);
     qCInfo(lcProcess) << "Started" << m_info.id << "pid" << m_info.pid << "in" << m_info.workDir;
     return true;
 }
@@ -114,11 +152,23 @@ void ManagedProcess::onFinished(int exitCode, int exitStatus)
     m_info.exitedAtMSecs = now;
     m_info.exitedAtUnix = now / 1000;
     m_info.running = false;
+    ChildReaper::removeManagedChild(m_info.pid);
     qCInfo(lcProcess) << "Exited" << m_info.id << "code" << *m_info.exitCode;
     Q_EMIT finished();
 }
 
-bool ManagedProcess::signalGroup(int signalNumber, QString *error) const
+void ManagedProcess::releaseCapture()
+{
+    m_capture.clear();
+    m_info.captureReleased = true;
+}
+
+qint64 ManagedProcess::trimCapture(qint64 memoryBytes)
+{
+    return m_capture.trimTo(memoryBytes);
+}
+
+bool ManagedProcess::signalGroup(int signalNumber, QString *error, int *errorNumber) const
 {
     if (m_info.pid <= 0) {
         if (error) {
@@ -127,8 +177,12 @@ bool ManagedProcess::signalGroup(int signalNumber, QString *error) const
         return false;
     }
     if (::kill(-pid_t(m_info.pid), signalNumber) != 0) {
+        const int number = errno;
+        if (errorNumber) {
+            *errorNumber = number;
+        }
         if (error) {
-            *error = QString::fromLocal8Bit(std::strerror(errno));
+            *error = QString::fromLocal8Bit(std::strerror(number));
         }
         return false;
     }

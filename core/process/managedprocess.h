@@ -41,9 +41,16 @@ public:
     qint64 processGroup() const { return m_info.pid; }
     const HeadTailBuffer &headTail() const { return m_headTail; }
     const OutputCapture &capture() const { return m_capture; }
+    // Frees the full capture for good (the budget needs it); the head/tail buffer stays.
+    void releaseCapture();
+    // Drops the capture's oldest chunks until it uses at most `memoryBytes`; returns the
+    // memory freed.
+    qint64 trimCapture(qint64 memoryBytes);
 
     // Sends `signalNumber` to the whole process group.
-    [[nodiscard]] bool signalGroup(int signalNumber, QString *error) const;
+    // On failure, `errorNumber` gets errno (ESRCH: the group is gone).
+    [[nodiscard]] bool signalGroup(int signalNumber, QString *error,
+                                   int *errorNumber = nullptr) const;
     // True while any process of the group is alive (children may outlive the shell).
     bool groupHasMembers() const;
 

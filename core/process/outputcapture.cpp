@@ -345,6 +345,15 @@ void OutputCapture::clear()
     d->clear();
 }
 
+qint64 OutputCapture::trimTo(qint64 memoryBytes)
+{
+    const qint64 before = d->memory;
+    while (d->memory > memoryBytes && d->chunks.size() > 1) {
+        d->evictFront();
+    }
+    return before - d->memory;
+}
+
 qint64 OutputCapture::capBytes() const
 {
     return d->cap;

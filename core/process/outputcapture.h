@@ -41,6 +41,9 @@ public:
     // Drops every retained byte and row, as eviction would: offsets and row numbers go on from
     // where they were, and the dropped bytes count as evicted.
     void clear();
+    // Drops whole chunks from the front, as eviction would, until memoryUsage() is at most
+    // `memoryBytes` or only the chunk being written is left. Returns the memory freed.
+    qint64 trimTo(qint64 memoryBytes);
 
     qint64 capBytes() const;
     qint64 endOffset() const; // offset after the last byte (data and gaps)

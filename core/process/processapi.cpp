@@ -175,7 +175,13 @@ void ProcessApi::handleStart(const ApiRequest &request, HttpResponder &responder
                               QStringLiteral("Command is required."));
         return;
     }
-    ManagedProcess *process = m_manager->start(start, &error);
+    ProcessManager::StartError failure = ProcessManager::StartError::None;
+    ManagedProcess *process = m_manager->start(start, &error, &failure);
+    if (!process && failure == ProcessManager::StartError::TooMany) {
+        JsonResponse::message(responder, Status::ServiceUnavailable,
+                              QStringLiteral("Too many processes."), error);
+        return;
+    }
     if (!process) {
         JsonResponse::message(responder, Status::InternalServerError,
                               QStringLiteral("Failed to start process."), error);
@@ -364,6 +370,7 @@ void ProcessApi::handleWatch(std::unique_ptr<QWebSocket> socket, const ApiReques
     };
     connect(m_manager, &ProcessManager::processStarted, ws, changed);
     connect(m_manager, &ProcessManager::processFinished, ws, changed);
+    connect(m_manager, &ProcessManager::processUpdated, ws, changed);
     connect(m_manager, &ProcessManager::processRemoved, ws, [send](const QString &id) {
         send({{QStringLiteral("type"), QStringLiteral("removed")}, {QStringLiteral("id"), id}});
     });

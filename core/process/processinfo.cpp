@@ -27,6 +27,9 @@ QJsonObject ProcessInfo::toJson(Fields fields) const
         if (exitedAtMSecs) {
             o.insert(QStringLiteral("exited_at_ms"), *exitedAtMSecs);
         }
+        if (captureReleased) {
+            o.insert(QStringLiteral("capture_released"), true);
+        }
     }
     return o;
 }
@@ -58,5 +61,6 @@ std::optional<ProcessInfo> ProcessInfo::fromJson(const QJsonObject &o)
         info.exitedAtMSecs = *info.exitedAtUnix * 1000;
     }
     info.pid = o.value(QStringLiteral("pid")).toInteger();
+    info.captureReleased = o.value(QStringLiteral("capture_released")).toBool();
     return info;
 }

@@ -21,6 +21,9 @@ struct ProcessInfo
     qint64 startedAtMSecs = 0; // for durations in the UI
     std::optional<qint64> exitedAtMSecs;
     qint64 pid = 0;
+    // The full capture was freed to keep all captures within the agent's budget; the
+    // head/tail view AI clients read is kept.
+    bool captureReleased = false;
 
     enum class Fields { Upstream, Extended };
     QJsonObject toJson(Fields fields = Fields::Upstream) const;

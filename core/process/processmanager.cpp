@@ -6,6 +6,7 @@
 #include <QUuid>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 
 Q_LOGGING_CATEGORY(lcProcess, "companion.process")
@@ -36,6 +37,13 @@ ProcessManager::~ProcessManager()
     for (ManagedProcess *p : std::as_const(running)) {
         p->waitForExit(2000);
     }
+    // Deleted here, while our members live: their last signals must not reach us.
+    m_reapTimers.clear();
+    for (ManagedProcess *p : std::as_const(m_processes)) {
+        p->disconnect(this);
+    }
+    qDeleteAll(m_processes);
+    m_processes.clear();
 }
 
 QString ProcessManager::resolveWorkDir(const QString &requested) const
@@ -52,11 +60,24 @@ QString ProcessManager::resolveWorkDir(const QString &requested) const
     return m_options.homeDirectory.isEmpty() ? QDir::homePath() : m_options.homeDirectory;
 }
 
-ManagedProcess *ProcessManager::start(const StartRequest &request, QString *error)
+ManagedProcess *ProcessManager::start(const StartRequest &request, QString *error, StartError *kind)
 {
-    if (m_closed) {
-        *error = QStringLiteral("manager is closed");
+    const auto failWith = [&](StartError what, const QString &why) -> ManagedProcess * {
+        *error = why;
+        if (kind) {
+            *kind = what;
+        }
         return nullptr;
+    };
+    if (m_closed) {
+        return failWith(StartError::Closed, QStringLiteral("manager is closed"));
+    }
+    if (trackedCount() >= m_options.maxProcesses) {
+        return failWith(StartError::TooMany,
+                        QStringLiteral("%1 processes are tracked, the limit; exited processes "
+                                       "are forgotten %2 minutes after they exit")
+                                .arg(m_options.maxProcesses)
+                                .arg(ReapAge.count()));
     }
     ManagedProcess::Spec spec;
     spec.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
@@ -76,10 +97,24 @@ ManagedProcess *ProcessManager::start(const StartRequest &request, QString *erro
     auto *process = new ManagedProcess(std::move(spec), m_clock, this);
     if (!process->start(error)) {
         delete process;
+        if (kind) {
+            *kind = StartError::Failed;
+        }
         return nullptr;
     }
+    if (kind) {
+        *kind = StartError::None;
+    }
     m_processes.insert(process->id(), process);
+    m_captureUsage.insert(process, 0);
+    connect(process, &ManagedProcess::outputAppended, this,
+            [this, process] { accountCapture(process); });
     connect(process, &ManagedProcess::finished, this, [this, process] {
+        const QString id = process->id();
+        // Forgotten on time even if nobody lists: memory must not grow with every process.
+        // "More than five minutes" after exit, as upstream's list() counts.
+        m_reapTimers[id] = m_clock->callAfter(ReapAge + std::chrono::milliseconds(1), this,
+                                              [this, id] { forget(id); });
         Q_EMIT processFinished(process);
         if (m_closed && runningCount() == 0) {
             finishClose();
@@ -94,21 +129,17 @@ QList<ProcessInfo> ProcessManager::list(const QString &chatId)
     const qint64 now = m_clock->nowMSecs();
     const qint64 reapAge = std::chrono::duration_cast<std::chrono::milliseconds>(ReapAge).count();
     QList<ProcessInfo> result;
-    for (auto it = m_processes.begin(); it != m_processes.end();) {
-        const ProcessInfo info = it.value()->info();
+    QStringList expired;
+    for (const ManagedProcess *p : std::as_const(m_processes)) {
+        const ProcessInfo info = p->info();
         if (!info.running && info.exitedAtMSecs && now - *info.exitedAtMSecs > reapAge) {
-            ManagedProcess *reaped = it.value();
-            it = m_processes.erase(it);
-            qCDebug(lcProcess) << "Reaped" << info.id;
-            Q_EMIT processRemoved(info.id);
-            // Stream sessions may still read it during this event.
-            reaped->deleteLater();
-            continue;
-        }
-        if (chatId.isEmpty() || info.chatId == chatId) {
+            expired.append(info.id);
+        } else if (chatId.isEmpty() || info.chatId == chatId) {
             result.append(info);
         }
-        ++it;
+    }
+    for (const QString &id : std::as_const(expired)) {
+        forget(id);
     }
     return result;
 }
@@ -139,12 +170,90 @@ ProcessManager::SignalResult ProcessManager::sendSignal(const QString &id, Signa
         return SignalResult::NotRunning;
     }
     const int number = signal == Signal::Kill ? SIGKILL : SIGTERM;
-    if (!p->signalGroup(number, error)) {
-        return SignalResult::Failed;
+    int errorNumber = 0;
+    if (!p->signalGroup(number, error, &errorNumber)) {
+        // The whole group just died and Qt has not told us yet: it is not running.
+        return errorNumber == ESRCH ? SignalResult::NotRunning : SignalResult::Failed;
     }
     qCInfo(lcProcess) << "Sent" << (signal == Signal::Kill ? "SIGKILL" : "SIGTERM") << "to group of"
                       << id;
     return SignalResult::Sent;
+}
+
+void ProcessManager::forget(const QString &id)
+{
+    m_reapTimers.erase(id);
+    ManagedProcess *process = m_processes.take(id);
+    if (!process) {
+        return;
+    }
+    m_captureTotal -= m_captureUsage.take(process);
+    process->disconnect(this);
+    qCDebug(lcProcess) << "Reaped" << id;
+    Q_EMIT processRemoved(id);
+    // Stream sessions may still read it during this event.
+    process->deleteLater();
+}
+
+void ProcessManager::accountCapture(ManagedProcess *process)
+{
+    const auto it = m_captureUsage.find(process);
+    if (it == m_captureUsage.end()) {
+        return;
+    }
+    const qint64 usage = process->capture().memoryUsage();
+    m_captureTotal += usage - it.value();
+    it.value() = usage;
+    if (m_captureTotal > m_options.captureBudgetBytes) {
+        enforceCaptureBudget();
+    }
+}
+
+void ProcessManager::enforceCaptureBudget()
+{
+    const qint64 budget = m_options.captureBudgetBytes;
+    const auto account = [this](ManagedProcess *p) {
+        const qint64 usage = p->capture().memoryUsage();
+        m_captureTotal += usage - m_captureUsage.value(p);
+        m_captureUsage.insert(p, usage);
+    };
+    // Exited processes first, oldest exit first: nobody is watching those grow.
+    QList<ManagedProcess *> exited;
+    for (ManagedProcess *p : std::as_const(m_processes)) {
+        if (!p->isRunning() && m_captureUsage.value(p) > 0) {
+            exited.append(p);
+        }
+    }
+    std::sort(exited.begin(), exited.end(), [](ManagedProcess *a, ManagedProcess *b) {
+        return a->info().exitedAtMSecs < b->info().exitedAtMSecs;
+    });
+    for (ManagedProcess *p : std::as_const(exited)) {
+        if (m_captureTotal <= budget) {
+            return;
+        }
+        p->releaseCapture();
+        account(p);
+        qCInfo(lcProcess) << "Released the capture of" << p->id() << "to stay within the" << budget
+                          << "byte capture budget";
+        Q_EMIT processUpdated(p);
+    }
+    // Then running captures lose their oldest output, the largest first.
+    QList<ManagedProcess *> running;
+    for (ManagedProcess *p : std::as_const(m_processes)) {
+        if (p->isRunning()) {
+            running.append(p);
+        }
+    }
+    std::sort(running.begin(), running.end(), [this](ManagedProcess *a, ManagedProcess *b) {
+        return m_captureUsage.value(a) > m_captureUsage.value(b);
+    });
+    for (ManagedProcess *p : std::as_const(running)) {
+        if (m_captureTotal <= budget) {
+            return;
+        }
+        p->trimCapture(m_captureUsage.value(p) - (m_captureTotal - budget));
+        account(p);
+    }
 }
 
 int ProcessManager::runningCount() const
