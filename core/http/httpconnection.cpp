@@ -86,7 +86,6 @@ HttpConnection::HttpConnection(QTcpSocket *socket, const Owner &owner, const Lim
     });
     connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
     // The header timeout of the first request counts from the accept, as Go's server does.
-    m_deadline = m_clock->nowMSecs() + m_limits.headerTimeout.count();
     arm(m_limits.headerTimeout);
     if (socket->bytesAvailable() > 0) {
         scheduleProcess();
@@ -133,9 +132,9 @@ int HttpConnection::onUrl(llhttp_t *parser, const char *at, size_t length)
 {
     HttpConnection *c = connectionOf(parser);
     if (c->m_head.target.size() + qint64(length) > c->m_limits.maxUrlBytes) {
-        return c->fail(
-                Http::Status::UriTooLong, tr("Request URI too long."),
-                tr("The request target is limited to %1 bytes.").arg(c->m_limits.maxUrlBytes));
+        return c->fail(Http::Status::UriTooLong, QStringLiteral("Request URI too long."),
+                       QStringLiteral("The request target is limited to %1 bytes.")
+                               .arg(c->m_limits.maxUrlBytes));
     }
     c->m_head.target.append(at, qsizetype(length));
     return 0;
@@ -147,8 +146,8 @@ int HttpConnection::onHeaderField(llhttp_t *parser, const char *at, size_t lengt
     c->m_headerBytes += qint64(length);
     if (c->m_headerBytes > c->m_limits.maxHeaderBytes) {
         return c->fail(Http::Status::RequestHeaderFieldsTooLarge,
-                       tr("Request header fields too large."),
-                       tr("The header fields are limited to %1 bytes in all.")
+                       QStringLiteral("Request header fields too large."),
+                       QStringLiteral("The header fields are limited to %1 bytes in all.")
                                .arg(c->m_limits.maxHeaderBytes));
     }
     if (c->m_state == State::Head) {
@@ -161,9 +160,10 @@ int HttpConnection::onHeaderFieldComplete(llhttp_t *parser)
 {
     HttpConnection *c = connectionOf(parser);
     if (++c->m_headerCount > c->m_limits.maxHeaders) {
-        return c->fail(
-                Http::Status::RequestHeaderFieldsTooLarge, tr("Request header fields too large."),
-                tr("A request may have at most %1 header fields.").arg(c->m_limits.maxHeaders));
+        return c->fail(Http::Status::RequestHeaderFieldsTooLarge,
+                       QStringLiteral("Request header fields too large."),
+                       QStringLiteral("A request may have at most %1 header fields.")
+                               .arg(c->m_limits.maxHeaders));
     }
     return 0;
 }
@@ -174,8 +174,8 @@ int HttpConnection::onHeaderValue(llhttp_t *parser, const char *at, size_t lengt
     c->m_headerBytes += qint64(length);
     if (c->m_headerBytes > c->m_limits.maxHeaderBytes) {
         return c->fail(Http::Status::RequestHeaderFieldsTooLarge,
-                       tr("Request header fields too large."),
-                       tr("The header fields are limited to %1 bytes in all.")
+                       QStringLiteral("Request header fields too large."),
+                       QStringLiteral("The header fields are limited to %1 bytes in all.")
                                .arg(c->m_limits.maxHeaderBytes));
     }
     if (c->m_state == State::Head) {
@@ -194,8 +194,9 @@ int HttpConnection::onHeaderValueComplete(llhttp_t *parser)
     }
     // llhttp has checked the name's token characters and the value's bytes; OWS is ours.
     if (!c->m_head.headers.append(c->m_field, c->m_value.trimmed())) {
-        return c->fail(Http::Status::BadRequest, tr("Bad request."),
-                       tr("Invalid header field %1.").arg(QString::fromLatin1(c->m_field)));
+        return c->fail(
+                Http::Status::BadRequest, QStringLiteral("Bad request."),
+                QStringLiteral("Invalid header field %1.").arg(QString::fromLatin1(c->m_field)));
     }
     c->m_field.clear();
     c->m_value.clear();
@@ -217,8 +218,8 @@ int HttpConnection::headersComplete()
     const qsizetype query = m_head.target.indexOf('?');
     const QByteArray path = query < 0 ? m_head.target : m_head.target.left(query);
     if (!path.startsWith('/')) {
-        return fail(Http::Status::BadRequest, tr("Bad request."),
-                    tr("The request target must be a path."));
+        return fail(Http::Status::BadRequest, QStringLiteral("Bad request."),
+                    QStringLiteral("The request target must be a path."));
     }
     m_head.path = QString::fromLatin1(path);
 
@@ -233,15 +234,17 @@ int HttpConnection::headersComplete()
         break;
     }
     if (m_head.contentLength > m_verdict.maxBodyBytes) {
-        return fail(Http::Status::PayloadTooLarge, tr("Request body too large."),
-                    tr("The body has %1 bytes; the limit is %2 bytes.")
+        return fail(Http::Status::PayloadTooLarge, QStringLiteral("Request body too large."),
+                    QStringLiteral("The body has %1 bytes; the limit is %2 bytes.")
                             .arg(m_head.contentLength)
                             .arg(m_verdict.maxBodyBytes));
     }
     m_state = State::Body;
+    if (m_head.contentLength > 0) {
+        m_body.reserve(m_head.contentLength); // within the route's limit, checked above
+    }
     const bool chunked = (m_parser.flags & F_CHUNKED) != 0;
     if (m_head.contentLength > 0 || chunked) {
-        m_lastActivity = m_clock->nowMSecs();
         arm(m_limits.bodyStallTimeout);
         // The client waits for our word before it sends the body: it may have it.
         if (m_head.headers.value(QHttpHeaders::WellKnownHeader::Expect)
@@ -256,11 +259,13 @@ int HttpConnection::onBody(llhttp_t *parser, const char *at, size_t length)
 {
     HttpConnection *c = connectionOf(parser);
     if (c->m_body.size() + qint64(length) > c->m_verdict.maxBodyBytes) {
-        return c->fail(Http::Status::PayloadTooLarge, tr("Request body too large."),
-                       tr("The body is limited to %1 bytes.").arg(c->m_verdict.maxBodyBytes));
+        return c->fail(
+                Http::Status::PayloadTooLarge, QStringLiteral("Request body too large."),
+                QStringLiteral("The body is limited to %1 bytes.").arg(c->m_verdict.maxBodyBytes));
     }
     c->m_body.append(at, qsizetype(length));
-    c->m_lastActivity = c->m_clock->nowMSecs();
+    // Only the deadline moves; the pending wake-up finds it later and sleeps on.
+    c->m_deadline = c->m_clock->nowMSecs() + c->m_limits.bodyStallTimeout.count();
     return 0;
 }
 
@@ -316,7 +321,6 @@ void HttpConnection::process()
             m_state = State::Head;
             m_headRaw.clear();
             if (m_sequence > 0) { // a keep-alive request: its own header timeout
-                m_deadline = m_clock->nowMSecs() + m_limits.headerTimeout.count();
                 arm(m_limits.headerTimeout);
             }
         }
@@ -335,8 +339,8 @@ void HttpConnection::process()
             if (m_headRaw.size() >
                 m_limits.maxUrlBytes + m_limits.maxHeaderBytes + HeadSlackBytes) {
                 sendError(Http::Status::RequestHeaderFieldsTooLarge,
-                          tr("Request header fields too large."),
-                          tr("The request head is limited to %1 bytes.")
+                          QStringLiteral("Request header fields too large."),
+                          QStringLiteral("The request head is limited to %1 bytes.")
                                   .arg(m_limits.maxUrlBytes + m_limits.maxHeaderBytes));
                 return;
             }
@@ -357,7 +361,7 @@ void HttpConnection::process()
             return;
         }
         const char *reason = llhttp_get_error_reason(&m_parser);
-        sendError(Http::Status::BadRequest, tr("Bad request."),
+        sendError(Http::Status::BadRequest, QStringLiteral("Bad request."),
                   QString::fromLatin1(reason ? reason : llhttp_errno_name(error)));
         return;
     }
@@ -366,7 +370,7 @@ void HttpConnection::process()
 void HttpConnection::dispatch()
 {
     m_state = State::Handling;
-    m_timer.reset(); // a handler may take its time: long polls are exempt
+    m_deadline = 0; // a handler may take its time: long polls are exempt
     m_headRaw = QByteArray();
     const qsizetype query = m_head.target.indexOf('?');
     ApiRequest request(
@@ -393,7 +397,6 @@ void HttpConnection::respond(quint64 sequence, Http::Status status, const QHttpH
         return;
     }
     m_state = State::Waiting;
-    m_deadline = m_clock->nowMSecs() + m_limits.idleTimeout.count();
     arm(m_limits.idleTimeout);
     scheduleProcess(); // pipelined requests, and bytes that arrived meanwhile
 }
@@ -519,7 +522,31 @@ void HttpConnection::handOff(qsizetype headEnd)
 
 void HttpConnection::arm(std::chrono::milliseconds delay)
 {
-    m_timer = m_clock->callAfter(delay, this, [this] { onDeadline(); });
+    m_deadline = m_clock->nowMSecs() + delay.count();
+    // A pending wake-up due no later than the new deadline will find it and sleep on: most
+    // state changes of a keep-alive connection then create no timer at all.
+    if (m_timer && m_timerDue <= m_deadline) {
+        return;
+    }
+    m_timerDue = m_deadline;
+    m_timer = m_clock->callAfter(delay, this, [this] { onTimer(); });
+}
+
+void HttpConnection::onTimer()
+{
+    m_timer.reset();
+    if (m_deadline == 0) {
+        return; // nothing is due (a request is being handled)
+    }
+    const qint64 now = m_clock->nowMSecs();
+    if (now < m_deadline) {
+        m_timerDue = m_deadline;
+        m_timer = m_clock->callAfter(std::chrono::milliseconds(m_deadline - now), this,
+                                     [this] { onTimer(); });
+        return;
+    }
+    m_deadline = 0;
+    onDeadline();
 }
 
 void HttpConnection::onDeadline()
@@ -531,18 +558,14 @@ void HttpConnection::onDeadline()
         finish();
         return;
     case State::Head:
-        sendError(Http::Status::RequestTimeout, tr("Request timeout."),
-                  tr("The request headers were not complete within %1 s.")
+        sendError(Http::Status::RequestTimeout, QStringLiteral("Request timeout."),
+                  QStringLiteral("The request headers were not complete within %1 s.")
                           .arg(seconds(m_limits.headerTimeout)));
         return;
     case State::Body: {
-        const qint64 idle = m_clock->nowMSecs() - m_lastActivity;
-        if (idle < m_limits.bodyStallTimeout.count()) {
-            arm(std::chrono::milliseconds(m_limits.bodyStallTimeout.count() - idle));
-            return;
-        }
-        sendError(Http::Status::RequestTimeout, tr("Request timeout."),
-                  tr("The request body stalled for %1 s.").arg(seconds(m_limits.bodyStallTimeout)));
+        sendError(Http::Status::RequestTimeout, QStringLiteral("Request timeout."),
+                  QStringLiteral("The request body stalled for %1 s.")
+                          .arg(seconds(m_limits.bodyStallTimeout)));
         return;
     }
     case State::Closing:

@@ -123,6 +123,7 @@ private:
     void halfCloseWhenFlushed();
     void finish();
     void arm(std::chrono::milliseconds delay);
+    void onTimer();
     void onDeadline();
     void onDisconnected();
 
@@ -133,9 +134,11 @@ private:
     QHostAddress m_peer;
     llhttp_t m_parser;
     State m_state = State::Waiting;
+    // One wake-up at a time, due at m_timerDue; the state's deadline may be later (it moved
+    // since), or 0 when nothing is due.
     std::unique_ptr<Clock::Timer> m_timer;
-    qint64 m_deadline = 0; // Head, Waiting: absolute
-    qint64 m_lastActivity = 0; // Body: the stall timeout counts from here
+    qint64 m_timerDue = 0;
+    qint64 m_deadline = 0;
 
     // Read but not yet parsed (pipelined bytes wait here while a request is handled).
     QByteArray m_input;

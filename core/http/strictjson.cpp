@@ -1,6 +1,7 @@
 #include "strictjson.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 
 #include <simdjson.h>
 
@@ -77,8 +78,8 @@ bool isJsonSpace(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-// Calls `use` with the first value of `data`; the parser (and so the element) lives only for
-// the call. Returns false with `error` set when there is no valid first value.
+// Calls `use` with the first value of `data` and its text; the parser (and so the element)
+// lives only for the call. Returns false with `error` set when there is no valid first value.
 template<typename Use>
 bool withFirstValue(QByteArrayView data, QString *error, Use use)
 {
@@ -103,7 +104,7 @@ bool withFirstValue(QByteArrayView data, QString *error, Use use)
     dom::element element;
     simdjson::error_code failure = parser.parse(padded).get(element);
     if (!failure) {
-        use(element);
+        use(element, data.mid(start));
         return true;
     }
     // The whole body is not one value: it may still start with one, followed by anything.
@@ -113,7 +114,8 @@ bool withFirstValue(QByteArrayView data, QString *error, Use use)
         if (it != stream.end()) {
             failure = (*it).get(element);
             if (!failure) {
-                use(element);
+                const std::string_view source = it.source();
+                use(element, QByteArrayView(source.data(), qsizetype(source.size())));
                 return true;
             }
         }
@@ -122,20 +124,73 @@ bool withFirstValue(QByteArrayView data, QString *error, Use use)
     return false;
 }
 
+// simdjson has judged `text` valid; Qt's own parser then builds the QJsonValue, in one pass
+// and far cheaper than inserting value by value. Its duplicate keys keep the last value, as
+// Go does. Null when Qt refuses what simdjson accepted (not seen), so callers fall back.
+std::optional<QJsonValue> qtValue(dom::element element, QByteArrayView text)
+{
+    if (!element.is_object() && !element.is_array()) {
+        return toQt(element); // QJsonDocument holds only objects and arrays
+    }
+    QJsonParseError error;
+    const QJsonDocument document = QJsonDocument::fromJson(text.toByteArray(), &error);
+    if (error.error != QJsonParseError::NoError) {
+        return std::nullopt;
+    }
+    return document.isObject() ? QJsonValue(document.object()) : QJsonValue(document.array());
+}
+
 } // namespace
 
 std::optional<QJsonValue> parseFirstValue(QByteArrayView data, QString *error)
 {
     std::optional<QJsonValue> result;
-    withFirstValue(data, error, [&](dom::element element) { result = toQt(element); });
+    withFirstValue(data, error, [&](dom::element element, QByteArrayView text) {
+        result = qtValue(element, text);
+        if (!result) {
+            result = toQt(element);
+        }
+    });
     return result;
 }
+
+namespace {
+
+// The field a key sets, as Go's decoder matches it: exactly, else case-insensitively.
+qsizetype fieldOf(const QString &key, const QStringList &fields)
+{
+    const qsizetype exact = fields.indexOf(key);
+    if (exact >= 0) {
+        return exact;
+    }
+    for (qsizetype i = 0; i < fields.size(); ++i) {
+        if (fields.at(i).compare(key, Qt::CaseInsensitive) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+// The slow path, in document order, for keys that differ from their field name.
+QJsonObject decodeInOrder(dom::element element, const QStringList &fields)
+{
+    QJsonObject decoded;
+    for (dom::key_value_pair member : dom::object(element)) {
+        const qsizetype field = fieldOf(fromUtf8(member.key), fields);
+        if (field >= 0) {
+            decoded.insert(fields.at(field), toQt(member.value));
+        }
+    }
+    return decoded;
+}
+
+} // namespace
 
 std::optional<QJsonObject> decodeStruct(QByteArrayView data, const QStringList &fields,
                                         const QString &goType, QString *error)
 {
     std::optional<QJsonObject> result;
-    withFirstValue(data, error, [&](dom::element element) {
+    withFirstValue(data, error, [&](dom::element element, QByteArrayView text) {
         if (element.is_null()) {
             result = QJsonObject();
             return;
@@ -145,27 +200,22 @@ std::optional<QJsonObject> decodeStruct(QByteArrayView data, const QStringList &
                              .arg(goTypeName(element.type()), goType);
             return;
         }
-        QJsonObject decoded;
-        for (dom::key_value_pair member : dom::object(element)) {
-            const QString key = fromUtf8(member.key);
-            // An exact match first, then Go's case-insensitive one.
-            const QString *field = nullptr;
-            for (const QString &f : fields) {
-                if (f == key) {
-                    field = &f;
-                    break;
-                }
-            }
-            for (qsizetype i = 0; !field && i < fields.size(); ++i) {
-                if (fields.at(i).compare(key, Qt::CaseInsensitive) == 0) {
-                    field = &fields.at(i);
-                }
-            }
-            if (field) {
-                decoded.insert(*field, toQt(member.value));
+        const std::optional<QJsonValue> parsed = qtValue(element, text);
+        if (!parsed) {
+            result = decodeInOrder(element, fields);
+            return;
+        }
+        // Usually every key is a field's own name (or unknown, which callers never ask for):
+        // the object is the answer. A key that matches only case-insensitively needs the
+        // document order, which Qt's object does not keep.
+        QJsonObject object = parsed->toObject();
+        for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+            if (!fields.contains(it.key()) && fieldOf(it.key(), fields) >= 0) {
+                result = decodeInOrder(element, fields);
+                return;
             }
         }
-        result = decoded;
+        result = std::move(object);
     });
     return result;
 }
