@@ -1,7 +1,9 @@
 // The command lines of both executables, run as real processes.
 #include "common/buildinfo.h"
 
+#include <QFile>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 namespace {
@@ -90,6 +92,63 @@ private Q_SLOTS:
         const Run r = run(QStringLiteral(COMPANIOND_PATH), {QStringLiteral("frobnicate")});
         QCOMPARE(r.exitCode, 2);
         QVERIFY(r.err.contains(QLatin1String("frobnicate")));
+    }
+
+    void wildcardListenStatesTheBoundAddress()
+    {
+        QTemporaryDir dir;
+        QProcess agent;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("HOME"), dir.path());
+        agent.setProcessEnvironment(env);
+        agent.start(QStringLiteral(COMPANIOND_PATH),
+                    {QStringLiteral("agent"), QStringLiteral("--listen"),
+                     QStringLiteral("0.0.0.0:0"), QStringLiteral("--token-file"),
+                     dir.filePath(QStringLiteral("token")), QStringLiteral("--workdir"), dir.path(),
+                     QStringLiteral("--no-builtin-roots")});
+        QVERIFY(agent.waitForStarted());
+        QByteArray out;
+        QTRY_VERIFY((out += agent.readAllStandardOutput()).contains("Agent listening on"));
+        agent.terminate();
+        QVERIFY(agent.waitForFinished(10000));
+        const QByteArray err = agent.readAllStandardError();
+        // The address it really bound, not the loopback URL local clients use.
+        QVERIFY2(out.contains("Agent listening on 0.0.0.0 port "), out.constData());
+        QVERIFY2(out.contains("locally at http://127.0.0.1:"), out.constData());
+        QVERIFY2(err.contains("Warning: listening on 0.0.0.0 port "), err.constData());
+    }
+
+    void badTokenFilesAreRefused_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("symlink") << QStringLiteral("symlink") << QStringLiteral("symbolic link");
+        QTest::newRow("short token") << QStringLiteral("short") << QStringLiteral("openssl rand");
+    }
+
+    void badTokenFilesAreRefused()
+    {
+        QFETCH(QString, kind);
+        QFETCH(QString, message);
+        QTemporaryDir dir;
+        const QString tokenFile = dir.filePath(QStringLiteral("token"));
+        const QString target = dir.filePath(QStringLiteral("target"));
+        {
+            QFile file(kind == QLatin1String("short") ? tokenFile : target);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(kind == QLatin1String("short") ? "short\n"
+                                                      : "a-token-long-enough-0123456789abcdef\n");
+            file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        }
+        if (kind == QLatin1String("symlink")) {
+            QVERIFY(QFile::link(target, tokenFile));
+        }
+        const Run r = run(QStringLiteral(COMPANIOND_PATH),
+                          {QStringLiteral("agent"), QStringLiteral("--token-file"), tokenFile,
+                           QStringLiteral("--workdir"), dir.path(),
+                           QStringLiteral("--no-builtin-roots")});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(message), qPrintable(r.err));
     }
 
     void unknownThemeFails()

@@ -84,6 +84,27 @@ int runAgent(QCoreApplication &app, const QStringList &arguments)
                      "1073741824, 1 GiB). Beyond it the captures of the oldest exited processes "
                      "are released first; AI clients' head and tail views are kept."),
             Text::tr("bytes"));
+    const QCommandLineOption headerTimeout(
+            QStringLiteral("header-timeout"),
+            Text::tr("Seconds a client has to send a request's headers (default 10)."),
+            Text::tr("seconds"));
+    const QCommandLineOption bodyTimeout(
+            QStringLiteral("body-timeout"),
+            Text::tr("Seconds a request body may stall before the connection is closed "
+                     "(default 30)."),
+            Text::tr("seconds"));
+    const QCommandLineOption idleTimeout(
+            QStringLiteral("idle-timeout"),
+            Text::tr("Seconds an idle keep-alive connection stays open (default 60)."),
+            Text::tr("seconds"));
+    const QCommandLineOption maxConnections(
+            QStringLiteral("max-connections"),
+            Text::tr("Open connections in all, WebSockets included (default 1024); more get 503."),
+            Text::tr("count"));
+    const QCommandLineOption maxConnectionsPerPeer(
+            QStringLiteral("max-connections-per-address"),
+            Text::tr("Open connections from one client address (default 64); more get 503."),
+            Text::tr("count"));
     const QCommandLineOption source(
             QStringLiteral("source"),
             Text::tr("Extra folder to scan for context resources (repeatable). Trusted: "
@@ -146,6 +167,36 @@ int runAgent(QCoreApplication &app, const QStringList &arguments)
             return 2;
         }
     }
+    // Positive whole numbers for the HTTP limits.
+    const auto positive = [&](const QCommandLineOption &option, int maximum, int *value) {
+        if (!parser.isSet(option)) {
+            return true;
+        }
+        bool ok = false;
+        const int parsed = parser.value(option).toInt(&ok);
+        if (!ok || parsed < 1 || parsed > maximum) {
+            printLine(stderr,
+                      Text::tr("Invalid --%1 value %2: expected a whole number from 1 to %3.")
+                              .arg(option.names().constFirst(), parser.value(option))
+                              .arg(maximum));
+            return false;
+        }
+        *value = parsed;
+        return true;
+    };
+    HttpConnection::Limits &connectionLimits = options.httpLimits.connection;
+    int seconds[3] = {int(connectionLimits.headerTimeout.count() / 1000),
+                      int(connectionLimits.bodyStallTimeout.count() / 1000),
+                      int(connectionLimits.idleTimeout.count() / 1000)};
+    if (!positive(headerTimeout, 3600, &seconds[0]) || !positive(bodyTimeout, 3600, &seconds[1]) ||
+        !positive(idleTimeout, 86400, &seconds[2]) ||
+        !positive(maxConnections, 65536, &options.httpLimits.maxConnections) ||
+        !positive(maxConnectionsPerPeer, 65536, &options.httpLimits.maxConnectionsPerPeer)) {
+        return 2;
+    }
+    connectionLimits.headerTimeout = std::chrono::seconds(seconds[0]);
+    connectionLimits.bodyStallTimeout = std::chrono::seconds(seconds[1]);
+    connectionLimits.idleTimeout = std::chrono::seconds(seconds[2]);
     for (const QString &dir : parser.values(source)) {
         options.contextSources.append(QFileInfo(dir).absoluteFilePath());
     }

@@ -61,7 +61,7 @@ bool Agent::start(QString *error)
         pushOptions.clock = m_options.clock;
         m_pushLoop = new ContextPushLoop(m_context, m_pusher, pushOptions, this);
     }
-    m_server = new ApiServer(m_token, this);
+    m_server = new ApiServer(m_token, m_options.httpLimits, m_options.httpClock, this);
     m_processApi = new ProcessApi(m_processes, m_server, m_options.clock, this);
     m_contextApi = new ContextApi(m_context, m_pushLoop, m_server, this);
     if (!m_server->listen(m_options.address, m_options.port, error)) {

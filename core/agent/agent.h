@@ -1,5 +1,7 @@
 #pragma once
 
+#include "http/apiserver.h"
+
 #include <QHostAddress>
 #include <QObject>
 #include <QUrl>
@@ -30,6 +32,8 @@ public:
         qint64 captureCapBytes = 64 * 1024 * 1024;
         qint64 captureBudgetBytes = qint64(1) << 30; // all processes' captures together
         int maxProcesses = 1000;
+        ApiServer::Limits httpLimits; // sizes, timeouts and connection caps of the HTTP server
+        Clock *httpClock = nullptr; // drives the HTTP timeouts; null: the system clock
         Clock *clock = nullptr;
         // Context resources.
         QStringList contextSources; // trusted user sources (--source), not validated
