@@ -465,13 +465,17 @@ void ProcessesView::startProcess(const ProcessClient::StartRequest &request)
         return;
     }
     ApiCall *call = m_client->startProcess(request);
-    connect(call, &ApiCall::finished, this, [this](const QJsonValue &body) {
+    // Showing the new process may clear the filter; not one the user typed since the start.
+    const QString filterAtStart = m_filter->text();
+    connect(call, &ApiCall::finished, this, [this, filterAtStart](const QJsonValue &body) {
         const QString id = body.toObject().value(QStringLiteral("id")).toString();
         m_startedHere.insert(id);
         clearError();
         Q_EMIT processStarted(id);
         // The watch stream may deliver the row before or after this answer.
-        m_pendingSelection = id;
+        if (m_filter->text() == filterAtStart) {
+            m_pendingSelection = id;
+        }
         updateTableState();
     });
     connect(call, &ApiCall::failed, this, [this](const ApiError &error) {
@@ -638,11 +642,18 @@ void ProcessesView::updateBanner()
     const qint64 duration =
             info->exitedAtMSecs.value_or(info->startedAtMSecs) - info->startedAtMSecs;
     const int code = info->exitCode.value_or(0);
-    const QString text = code == -1
+    QString text = code == -1
             ? tr("Killed by a signal after %1").arg(ProcessListModel::durationText(duration))
             : tr("Exited with code %1 after %2")
                       .arg(code)
                       .arg(ProcessListModel::durationText(duration));
+    if (info->captureReleased) {
+        text += QLatin1Char('\n') +
+                tr("The agent released this process's full output to keep all captures within "
+                   "its capture budget. The head and tail an AI client reads are kept: see "
+                   "“What an AI client sees”.");
+    }
+    m_banner->setWordWrap(true);
     m_banner->setText(text);
     QPalette p = m_banner->palette();
     const bool dark = palette().color(QPalette::Window).lightness() < 128;
