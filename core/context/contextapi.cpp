@@ -83,25 +83,39 @@ void ContextApi::handleListSources(const ApiRequest &, HttpResponder &responder)
     JsonResponse::write(responder, Status::Ok, sourcesJson(m_manager->sources()));
 }
 
-void ContextApi::handleAddSource(const ApiRequest &request, HttpResponder &responder)
+std::optional<QString> ContextApi::parseAddSourceRequest(const ApiRequest &request,
+                                                         QString *message, QString *detail)
 {
     QString error;
     const std::optional<QJsonObject> body = request.jsonObject(&error);
     if (!body) {
-        JsonResponse::message(responder, Status::BadRequest,
-                              QStringLiteral("Request body must be valid JSON."), error);
-        return;
+        *message = QStringLiteral("Request body must be valid JSON.");
+        *detail = error;
+        return std::nullopt;
     }
     const QJsonValue path = body->value(QStringLiteral("path"));
     if (!path.isUndefined() && !path.isNull() && !path.isString()) {
-        JsonResponse::message(
-                responder, Status::BadRequest, QStringLiteral("Request body must be valid JSON."),
+        *message = QStringLiteral("Request body must be valid JSON.");
+        *detail =
                 QStringLiteral(
                         "json: cannot unmarshal %1 into Go struct field Source.path of type string")
-                        .arg(path.isDouble() ? QStringLiteral("number") : QStringLiteral("value")));
+                        .arg(path.isDouble() ? QStringLiteral("number") : QStringLiteral("value"));
+        return std::nullopt;
+    }
+    return path.toString();
+}
+
+void ContextApi::handleAddSource(const ApiRequest &request, HttpResponder &responder)
+{
+    QString message;
+    QString detail;
+    const std::optional<QString> path = parseAddSourceRequest(request, &message, &detail);
+    if (!path) {
+        JsonResponse::message(responder, Status::BadRequest, message, detail);
         return;
     }
-    const std::optional<QString> identity = m_manager->addSource(path.toString(), &error);
+    QString error;
+    const std::optional<QString> identity = m_manager->addSource(*path, &error);
     if (!identity) {
         JsonResponse::message(responder, Status::BadRequest,
                               QStringLiteral("Could not add context source."), error);

@@ -4,6 +4,7 @@
 #include <QPointer>
 
 #include <chrono>
+#include <optional>
 
 class ApiRequest;
 class ApiServer;
@@ -28,6 +29,11 @@ public:
     ContextApi(ContextManager *manager, ContextPushLoop *pushLoop, ApiServer *server,
                QObject *parent = nullptr);
     ~ContextApi() override;
+
+    // The path of a POST /sources body, decoded and type-checked without side effects. On
+    // failure `message` and `detail` are the 400 answer.
+    static std::optional<QString> parseAddSourceRequest(const ApiRequest &request, QString *message,
+                                                        QString *detail);
 
 private:
     void handleListSources(const ApiRequest &request, HttpResponder &responder);

@@ -755,6 +755,11 @@ QStringList ContextResolver::skipDirectoryNames()
     return names;
 }
 
+QString ContextResolver::mcpConfigError(const QByteArray &content)
+{
+    return mcpShapeError(content);
+}
+
 bool ContextResolver::readFile(const QString &path, qint64 limit, QByteArray *bytes, qint64 *size,
                                QString *error)
 {

@@ -102,6 +102,10 @@ public:
     static bool readFile(const QString &path, qint64 limit, QByteArray *bytes, qint64 *size,
                          QString *error);
 
+    // Why `content` is not a valid .mcp.json ({"mcpServers": {name: {...}}}, mcpServers absent
+    // or null allowed); empty when it is. Pure: the resolver's check, for tests and fuzzing.
+    static QString mcpConfigError(const QByteArray &content);
+
 private:
     Options m_options;
 };

@@ -3,13 +3,14 @@
 #include "common/clock.h"
 #include "jsonresponse.h"
 
-#include <QCryptographicHash>
 #include <QLoggingCategory>
 #include <QNetworkRequest>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QWebSocket>
 #include <QWebSocketServer>
+
+#include <openssl/crypto.h>
 
 Q_LOGGING_CATEGORY(lcHttp, "companion.http")
 
@@ -36,16 +37,12 @@ bool isParameter(const QString &segment)
             segment.endsWith(QLatin1Char('}'));
 }
 
-// Equal-time comparison, so response timing does not reveal how much of a token was right.
+// Constant-time comparison, so response timing does not reveal how much of a token was right
+// (only whether its length was; tokens are generated with a fixed length).
 bool sameSecret(const QByteArray &a, const QByteArray &b)
 {
-    const QByteArray ha = QCryptographicHash::hash(a, QCryptographicHash::Sha256);
-    const QByteArray hb = QCryptographicHash::hash(b, QCryptographicHash::Sha256);
-    unsigned char diff = 0;
-    for (qsizetype i = 0; i < ha.size(); ++i) {
-        diff |= static_cast<unsigned char>(ha[i] ^ hb[i]);
-    }
-    return diff == 0;
+    return a.size() == b.size() &&
+            CRYPTO_memcmp(a.constData(), b.constData(), size_t(a.size())) == 0;
 }
 
 QByteArray presentedToken(const QHttpHeaders &headers)
@@ -218,7 +215,7 @@ HttpConnection::Verdict ApiServer::judge(const HttpConnection::Head &head) const
                                         "Authorization: Bearer <token>.");
         return verdict;
     }
-    const QString methodName = Http::methodName(head.method);
+    const QString methodName = QString::fromLatin1(head.methodName);
     bool pathKnown = false;
     if (isWebSocketUpgrade(head)) {
         const int route = match(head.path, head.method, true, &verdict.params, &pathKnown);
@@ -232,12 +229,13 @@ HttpConnection::Verdict ApiServer::judge(const HttpConnection::Head &head) const
     if (route < 0) {
         if (pathKnown) {
             verdict.status = Http::Status::MethodNotAllowed;
-            verdict.message = tr("Method not allowed.");
-            verdict.detail = tr("%1 is not supported on %2.").arg(methodName, head.path);
+            verdict.message = QStringLiteral("Method not allowed.");
+            verdict.detail =
+                    QStringLiteral("%1 is not supported on %2.").arg(methodName, head.path);
         } else {
             verdict.status = Http::Status::NotFound;
-            verdict.message = tr("Route not found.");
-            verdict.detail = tr("No route for %1 %2.").arg(methodName, head.path);
+            verdict.message = QStringLiteral("Route not found.");
+            verdict.detail = QStringLiteral("No route for %1 %2.").arg(methodName, head.path);
         }
         return verdict;
     }
@@ -250,36 +248,44 @@ HttpConnection::Verdict ApiServer::judge(const HttpConnection::Head &head) const
 void ApiServer::acceptConnections()
 {
     while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
-        const QHostAddress peer = socket->peerAddress();
-        auto *connection = new HttpConnection(socket, m_owner, m_limits.connection, m_clock, this);
-        const bool full = m_connectionCount >= m_limits.maxConnections;
-        if (full || m_perPeer.value(peer) >= m_limits.maxConnectionsPerPeer) {
-            Q_EMIT connectionRefused(peer);
-            // A flood of refusals must not hold sockets either: beyond the cap, no answer.
-            if (m_refusing >= m_limits.maxConnections) {
-                delete connection;
-                continue;
-            }
-            ++m_refusing;
-            connect(connection, &QObject::destroyed, this, [this] { --m_refusing; });
-            connection->refuse(Http::Status::ServiceUnavailable, tr("Too many connections."),
-                               full ? tr("The server has %1 open connections, its limit.")
-                                               .arg(m_limits.maxConnections)
-                                    : tr("%1 has %2 open connections, the limit per address.")
-                                               .arg(peer.toString())
-                                               .arg(m_limits.maxConnectionsPerPeer));
-            continue;
-        }
-        // Counted for the socket's life, which goes on in the WebSocket after an upgrade.
-        ++m_connectionCount;
-        ++m_perPeer[peer];
-        connect(socket, &QObject::destroyed, this, [this, peer] {
-            --m_connectionCount;
-            if (--m_perPeer[peer] <= 0) {
-                m_perPeer.remove(peer);
-            }
-        });
+        addConnection(socket);
     }
+}
+
+void ApiServer::addConnection(QTcpSocket *socket)
+{
+    const QHostAddress peer = socket->peerAddress();
+    auto *connection = new HttpConnection(socket, m_owner, m_limits.connection, m_clock, this);
+    const bool full = m_connectionCount >= m_limits.maxConnections;
+    if (full || m_perPeer.value(peer) >= m_limits.maxConnectionsPerPeer) {
+        Q_EMIT connectionRefused(peer);
+        // A flood of refusals must not hold sockets either: beyond the cap, no answer.
+        if (m_refusing >= m_limits.maxConnections) {
+            delete connection;
+            return;
+        }
+        ++m_refusing;
+        connect(connection, &QObject::destroyed, this, [this] { --m_refusing; });
+        connection->refuse(
+                Http::Status::ServiceUnavailable, QStringLiteral("Too many connections."),
+                full ? QStringLiteral("The server has %1 open connections, its limit.")
+                                .arg(m_limits.maxConnections)
+                     : QStringLiteral("%1 has %2 open connections, the limit per address.")
+                                .arg(peer.toString())
+                                .arg(m_limits.maxConnectionsPerPeer));
+        return;
+    }
+    // Counted for the socket's life, which goes on in the WebSocket after an upgrade. Through
+    // a child of the socket, which dies with it: a QWebSocket that takes the socket over
+    // disconnects every signal of the socket when it lets go (releaseConnections()).
+    ++m_connectionCount;
+    ++m_perPeer[peer];
+    connect(new QObject(socket), &QObject::destroyed, this, [this, peer] {
+        --m_connectionCount;
+        if (--m_perPeer[peer] <= 0) {
+            m_perPeer.remove(peer);
+        }
+    });
 }
 
 void ApiServer::acceptWebSocket()
@@ -288,6 +294,13 @@ void ApiServer::acceptWebSocket()
         // Ours now, not the WebSocket server's: handlers own their sockets.
         pending->setParent(nullptr);
         std::unique_ptr<QWebSocket> socket(pending);
+        // Frames sent with the handshake are read before we get the socket: after a close
+        // frame it is closed already, and a handler waiting for disconnected() would wait
+        // forever.
+        if (socket->state() != QAbstractSocket::ConnectedState) {
+            socket.release()->deleteLater();
+            continue;
+        }
         socket->setMaxAllowedIncomingMessageSize(quint64(m_limits.maxWebSocketMessageBytes));
         socket->setMaxAllowedIncomingFrameSize(quint64(m_limits.maxWebSocketMessageBytes));
         QHttpHeaders headers;

@@ -70,6 +70,10 @@ public:
     bool isAuthorized(const QHttpHeaders &headers) const;
     // Open connections, WebSockets included.
     int connectionCount() const { return m_connectionCount; }
+    // Serves `socket` (connected, parentless) exactly as a connection the listening socket just
+    // accepted: the same caps, refusal and accounting. For in-process transports, such as the
+    // socketpair of the fuzz harness; listen() is not needed for it.
+    void addConnection(QTcpSocket *socket);
 
 Q_SIGNALS:
     // A connection was refused because the server or its peer is at its cap.

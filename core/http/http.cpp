@@ -92,6 +92,8 @@ QLatin1StringView reasonPhrase(int status)
         return QLatin1StringView("Service Unavailable");
     case Status::GatewayTimeout:
         return QLatin1StringView("Gateway Timeout");
+    case Status::HttpVersionNotSupported:
+        return QLatin1StringView("HTTP Version Not Supported");
     }
     return QLatin1StringView("Unknown");
 }

@@ -35,6 +35,7 @@ enum class Status {
     BadGateway = 502,
     ServiceUnavailable = 503,
     GatewayTimeout = 504,
+    HttpVersionNotSupported = 505,
 };
 
 // "GET", "POST", ...; "UNKNOWN" for Method::Unknown.

@@ -9,6 +9,7 @@
 #include <QTcpSocket>
 #include <QUrlQuery>
 
+#include <poll.h>
 #include <sys/socket.h>
 
 Q_DECLARE_LOGGING_CATEGORY(lcHttp)
@@ -17,6 +18,12 @@ namespace {
 
 // Read in slices of this size; the socket buffers at most as much (backpressure beyond it).
 constexpr qint64 ReadChunkBytes = 64 * 1024;
+// A client that sends requests but does not read the answers stops being read beyond this
+// much unsent output (TCP holds it back), so its answers cannot pile up in our memory.
+constexpr qint64 MaxUnsentBytes = 1024 * 1024;
+// A long poll whose client filled our read buffer can no longer see the client leave through
+// reads; it is checked this often instead.
+constexpr std::chrono::seconds LivenessInterval {5};
 // The request line and header lines may carry some bytes the field limits do not count
 // (spaces, line ends): the raw head may exceed the two limits by this much.
 constexpr qint64 HeadSlackBytes = 4 * 1024;
@@ -82,9 +89,15 @@ HttpConnection::HttpConnection(QTcpSocket *socket, const Owner &owner, const Lim
     connect(socket, &QTcpSocket::bytesWritten, this, [this] {
         if (m_state == State::Closing) {
             halfCloseWhenFlushed();
+        } else if (m_state == State::Waiting && m_socket &&
+                   m_socket->bytesToWrite() <= MaxUnsentBytes) {
+            scheduleProcess(); // answers drained: the next pipelined request may go
         }
     });
-    connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
+    // Queued: the socket can disconnect from inside our own write() or flush(), and the code
+    // that called them must still find it.
+    connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected,
+            Qt::QueuedConnection);
     // The header timeout of the first request counts from the accept, as Go's server does.
     arm(m_limits.headerTimeout);
     if (socket->bytesAvailable() > 0) {
@@ -210,11 +223,41 @@ int HttpConnection::onHeadersComplete(llhttp_t *parser)
 
 int HttpConnection::headersComplete()
 {
-    m_head.method = Http::methodFromName(llhttp_method_name(llhttp_method_t(m_parser.method)));
+    m_head.methodName = llhttp_method_name(llhttp_method_t(m_parser.method));
+    m_head.method = Http::methodFromName(m_head.methodName);
     m_head.contentLength =
             (m_parser.flags & F_CONTENT_LENGTH) ? qint64(m_parser.content_length) : -1;
     m_head.upgrade = m_parser.upgrade != 0;
+    m_http10 = m_parser.http_major == 1 && m_parser.http_minor == 0;
     m_keepAlive = llhttp_should_keep_alive(&m_parser) != 0 && !m_head.upgrade;
+    if (m_parser.http_major != 1 || m_parser.http_minor > 1) {
+        return fail(Http::Status::HttpVersionNotSupported,
+                    QStringLiteral("HTTP version not supported."),
+                    QStringLiteral("This server speaks HTTP/1.1 and HTTP/1.0."));
+    }
+    // The only transfer coding we decode is chunked (RFC 9112 6.1: anything else is 501).
+    if (m_parser.flags & F_CHUNKED) {
+        const QByteArray coding =
+                m_head.headers.combinedValue(QHttpHeaders::WellKnownHeader::TransferEncoding);
+        if (coding.trimmed().compare("chunked", Qt::CaseInsensitive) != 0) {
+            return fail(Http::Status::NotImplemented,
+                        QStringLiteral("Transfer coding not supported."),
+                        QStringLiteral("Only \"Transfer-Encoding: chunked\" is understood, not "
+                                       "\"%1\".")
+                                .arg(QString::fromLatin1(coding)));
+        }
+    }
+    // The absolute form (RFC 9112 3.2.2) names the same resource as its path.
+    if (m_head.target.size() > 8 &&
+        (m_head.target.startsWith("http://") || m_head.target.startsWith("https://"))) {
+        const qsizetype authority = m_head.target.indexOf("//") + 2;
+        const qsizetype slash = m_head.target.indexOf('/', authority);
+        const qsizetype query = m_head.target.indexOf('?', authority);
+        const qsizetype cut = slash >= 0 && (query < 0 || slash < query) ? slash : query;
+        m_head.target = cut < 0                ? QByteArray("/")
+                : m_head.target.at(cut) == '?' ? '/' + m_head.target.mid(cut)
+                                               : m_head.target.mid(cut);
+    }
     const qsizetype query = m_head.target.indexOf('?');
     const QByteArray path = query < 0 ? m_head.target : m_head.target.left(query);
     if (!path.startsWith('/')) {
@@ -306,6 +349,9 @@ void HttpConnection::process()
     }
     while (m_socket &&
            (m_state == State::Waiting || m_state == State::Head || m_state == State::Body)) {
+        if (m_state == State::Waiting && m_socket->bytesToWrite() > MaxUnsentBytes) {
+            return; // again from bytesWritten
+        }
         if (m_inputPos >= m_input.size()) {
             m_input.clear();
             m_inputPos = 0;
@@ -381,6 +427,11 @@ void HttpConnection::dispatch()
     m_answered = false;
     HttpResponder responder(this, ++m_sequence);
     m_owner.dispatch(m_verdict.route, request, responder);
+    // A long poll with pipelined bytes behind it: we no longer read, so a client that leaves
+    // would go unseen (its end of stream waits behind the bytes). Check on the clock instead.
+    if (m_state == State::Handling && hasPipelinedInput()) {
+        arm(LivenessInterval);
+    }
 }
 
 void HttpConnection::respond(quint64 sequence, Http::Status status, const QHttpHeaders &headers,
@@ -390,7 +441,7 @@ void HttpConnection::respond(quint64 sequence, Http::Status status, const QHttpH
         return;
     }
     m_answered = true;
-    qCInfo(lcHttp).noquote() << Http::methodName(m_head.method) << m_head.path << int(status);
+    qCInfo(lcHttp).noquote() << m_head.methodName << m_head.path << int(status);
     writeResponse(status, headers, body, !m_keepAlive);
     if (!m_keepAlive) {
         closeLingering();
@@ -403,7 +454,7 @@ void HttpConnection::respond(quint64 sequence, Http::Status status, const QHttpH
 
 void HttpConnection::sendError(Http::Status status, const QString &message, const QString &detail)
 {
-    qCInfo(lcHttp).noquote() << Http::methodName(m_head.method)
+    qCInfo(lcHttp).noquote() << (m_head.methodName.isEmpty() ? "-" : m_head.methodName.constData())
                              << (m_head.path.isEmpty() ? QStringLiteral("-") : m_head.path)
                              << int(status) << message;
     QJsonObject body {{QStringLiteral("message"), message}};
@@ -451,12 +502,17 @@ void HttpConnection::writeResponse(Http::Status status, const QHttpHeaders &head
     }
     if (close) {
         out += "Connection: close\r\n";
+    } else if (m_http10) {
+        out += "Connection: keep-alive\r\n";
     }
     out += "\r\n";
     if (!bodiless && m_head.method != Http::Method::Head) {
         out += body;
     }
     m_socket->write(out);
+    // Out now, not at the next turn of the event loop: a client that half-closed after its
+    // request would otherwise have the answer dropped with the socket.
+    m_socket->flush();
 }
 
 void HttpConnection::closeLingering()
@@ -572,9 +628,30 @@ void HttpConnection::onDeadline()
         finish();
         return;
     case State::Handling:
+        if (peerHasLeft()) {
+            qCDebug(lcHttp) << "Client left during a long poll:" << m_peer.toString();
+            finish();
+        } else if (hasPipelinedInput()) {
+            arm(LivenessInterval);
+        }
+        return;
     case State::Done:
         return;
     }
+}
+
+bool HttpConnection::hasPipelinedInput() const
+{
+    return m_inputPos < m_input.size() || (m_socket && m_socket->bytesAvailable() > 0);
+}
+
+bool HttpConnection::peerHasLeft() const
+{
+    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState) {
+        return true;
+    }
+    pollfd fd {int(m_socket->socketDescriptor()), POLLRDHUP, 0};
+    return ::poll(&fd, 1, 0) > 0 && (fd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 void HttpConnection::onDisconnected()

@@ -59,7 +59,8 @@ public:
     struct Head
     {
         Http::Method method = Http::Method::Unknown;
-        QByteArray target; // as sent
+        QByteArray methodName; // the token as sent ("PURGE" is Method::Unknown)
+        QByteArray target; // as sent; the absolute form is reduced to its path and query
         QString path; // percent-encoded, without the query
         QHttpHeaders headers;
         // -1 when the length is not declared (chunked, or no body).
@@ -126,6 +127,8 @@ private:
     void onTimer();
     void onDeadline();
     void onDisconnected();
+    bool peerHasLeft() const;
+    bool hasPipelinedInput() const;
 
     QPointer<QTcpSocket> m_socket;
     Owner m_owner;
@@ -157,6 +160,7 @@ private:
     Verdict m_verdict;
     QByteArray m_body;
     bool m_keepAlive = true;
+    bool m_http10 = false;
     // Set by a callback that refuses the request.
     Http::Status m_failStatus = Http::Status::BadRequest;
     QString m_failMessage;

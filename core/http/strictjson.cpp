@@ -78,6 +78,76 @@ bool isJsonSpace(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+// Where the first value of `data`, starting at the non-space byte `start`, ends, as Go's
+// json.Decoder reads it: after the closing byte of an object, array or string (brackets
+// counted outside strings), or at the first byte that cannot continue a number or literal.
+// -1 when the data ends first. Only the extent: simdjson then judges the value's bytes.
+qsizetype firstValueEnd(QByteArrayView data, qsizetype start)
+{
+    const char first = data[start];
+    if (first == '{' || first == '[' || first == '"') {
+        int depth = 0;
+        bool inString = false;
+        for (qsizetype i = start; i < data.size(); ++i) {
+            const char c = data[i];
+            if (inString) {
+                if (c == '\\') {
+                    ++i;
+                } else if (c == '"') {
+                    inString = false;
+                    if (depth == 0) {
+                        return i + 1;
+                    }
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '{' || c == '[') {
+                ++depth;
+            } else if ((c == '}' || c == ']') && --depth == 0) {
+                return i + 1;
+            }
+        }
+        return -1;
+    }
+    for (const QByteArrayView literal :
+         {QByteArrayView("true"), QByteArrayView("false"), QByteArrayView("null")}) {
+        if (data.sliced(start).startsWith(literal)) {
+            return start + literal.size();
+        }
+    }
+    // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, ending where it cannot go on.
+    const auto isDigit = [&data](qsizetype i) {
+        return i < data.size() && data[i] >= '0' && data[i] <= '9';
+    };
+    qsizetype i = start;
+    if (i < data.size() && data[i] == '-') {
+        ++i;
+    }
+    if (i < data.size() && data[i] == '0') {
+        ++i;
+    } else {
+        while (isDigit(i)) {
+            ++i;
+        }
+    }
+    if (i < data.size() && data[i] == '.') {
+        ++i;
+        while (isDigit(i)) {
+            ++i;
+        }
+    }
+    if (i < data.size() && (data[i] == 'e' || data[i] == 'E')) {
+        ++i;
+        if (i < data.size() && (data[i] == '+' || data[i] == '-')) {
+            ++i;
+        }
+        while (isDigit(i)) {
+            ++i;
+        }
+    }
+    return i > start ? i : -1;
+}
+
 // Calls `use` with the first value of `data` and its text; the parser (and so the element)
 // lives only for the call. Returns false with `error` set when there is no valid first value.
 template<typename Use>
@@ -108,16 +178,15 @@ bool withFirstValue(QByteArrayView data, QString *error, Use use)
         return true;
     }
     // The whole body is not one value: it may still start with one, followed by anything.
-    dom::document_stream stream;
-    if (!parser.parse_many(padded, std::max(padded.size(), dom::MINIMAL_BATCH_SIZE)).get(stream)) {
-        auto it = stream.begin();
-        if (it != stream.end()) {
-            failure = (*it).get(element);
-            if (!failure) {
-                const std::string_view source = it.source();
-                use(element, QByteArrayView(source.data(), qsizetype(source.size())));
-                return true;
-            }
+    // Only that value's bytes are parsed, so that nothing after it (invalid UTF-8, an open
+    // string, a letter right after a number) can refuse it; simdjson checks all it is given.
+    const qsizetype end = firstValueEnd(data, start);
+    if (end > 0 && end < data.size()) {
+        const simdjson::padded_string firstValue(data.data(), size_t(end));
+        failure = parser.parse(firstValue).get(element);
+        if (!failure) {
+            use(element, data.sliced(start, end - start));
+            return true;
         }
     }
     *error = QString::fromLatin1(simdjson::error_message(failure));

@@ -123,25 +123,27 @@ ProcessApi::ProcessApi(ProcessManager *manager, ApiServer *server, Clock *clock,
 
 ProcessApi::~ProcessApi() = default;
 
-void ProcessApi::handleStart(const ApiRequest &request, HttpResponder &responder)
+std::optional<ProcessManager::StartRequest>
+ProcessApi::parseStartRequest(const ApiRequest &request, QString *message, QString *detail)
 {
+    const auto reject = [&](const QString &why) {
+        *message = invalidJson;
+        *detail = why;
+        return std::nullopt;
+    };
     QString error;
     const std::optional<QJsonObject> body =
             request.decodeStruct({QStringLiteral("command"), QStringLiteral("workdir"),
                                   QStringLiteral("env"), QStringLiteral("background")},
                                  QStringLiteral("workspacesdk.StartProcessRequest"), &error);
     if (!body) {
-        JsonResponse::message(responder, Status::BadRequest, invalidJson, error);
-        return;
+        return reject(error);
     }
     ProcessManager::StartRequest start;
     const QJsonValue command = body->value(QStringLiteral("command"));
     const QJsonValue workDir = body->value(QStringLiteral("workdir"));
     const QJsonValue env = body->value(QStringLiteral("env"));
     const QJsonValue background = body->value(QStringLiteral("background"));
-    const auto reject = [&](const QString &detail) {
-        JsonResponse::message(responder, Status::BadRequest, invalidJson, detail);
-    };
     if (!command.isUndefined() && !command.isNull() && !command.isString()) {
         return reject(typeError(QStringLiteral("StartProcessRequest.command"), command,
                                 QStringLiteral("string")));
@@ -171,12 +173,26 @@ void ProcessApi::handleStart(const ApiRequest &request, HttpResponder &responder
     start.background = background.toBool();
     start.chatId = chatIdOf(request);
     if (start.command.isEmpty()) {
-        JsonResponse::message(responder, Status::BadRequest,
-                              QStringLiteral("Command is required."));
+        *message = QStringLiteral("Command is required.");
+        detail->clear();
+        return std::nullopt;
+    }
+    return start;
+}
+
+void ProcessApi::handleStart(const ApiRequest &request, HttpResponder &responder)
+{
+    QString message;
+    QString detail;
+    const std::optional<ProcessManager::StartRequest> start =
+            parseStartRequest(request, &message, &detail);
+    if (!start) {
+        JsonResponse::message(responder, Status::BadRequest, message, detail);
         return;
     }
+    QString error;
     ProcessManager::StartError failure = ProcessManager::StartError::None;
-    ManagedProcess *process = m_manager->start(start, &error, &failure);
+    ManagedProcess *process = m_manager->start(*start, &error, &failure);
     if (!process && failure == ProcessManager::StartError::TooMany) {
         JsonResponse::message(responder, Status::ServiceUnavailable,
                               QStringLiteral("Too many processes."), error);
@@ -263,6 +279,40 @@ void ProcessApi::releaseWaiter(Waiter *waiter)
     }
 }
 
+std::optional<ProcessManager::Signal>
+ProcessApi::parseSignalRequest(const ApiRequest &request, QString *message, QString *detail)
+{
+    QString error;
+    const std::optional<QJsonObject> body =
+            request.decodeStruct({QStringLiteral("signal")},
+                                 QStringLiteral("workspacesdk.SignalProcessRequest"), &error);
+    if (!body) {
+        *message = invalidJson;
+        *detail = error;
+        return std::nullopt;
+    }
+    const QJsonValue signalValue = body->value(QStringLiteral("signal"));
+    if (!signalValue.isUndefined() && !signalValue.isNull() && !signalValue.isString()) {
+        *message = invalidJson;
+        *detail = typeError(QStringLiteral("SignalProcessRequest.signal"), signalValue,
+                            QStringLiteral("string"));
+        return std::nullopt;
+    }
+    const QString signalName = signalValue.toString();
+    detail->clear();
+    if (signalName.isEmpty()) {
+        *message = QStringLiteral("Signal is required.");
+        return std::nullopt;
+    }
+    if (signalName != QLatin1String("kill") && signalName != QLatin1String("terminate")) {
+        *message = QStringLiteral("Unsupported signal %1. Use \"kill\" or \"terminate\".")
+                           .arg(goQuoted(signalName));
+        return std::nullopt;
+    }
+    return signalName == QLatin1String("kill") ? ProcessManager::Signal::Kill
+                                               : ProcessManager::Signal::Terminate;
+}
+
 void ProcessApi::handleSignal(const ApiRequest &request, HttpResponder &responder)
 {
     const QString id = request.param(QStringLiteral("id"));
@@ -272,36 +322,19 @@ void ProcessApi::handleSignal(const ApiRequest &request, HttpResponder &responde
         notFound(responder, id);
         return;
     }
+    QString message;
+    QString detail;
+    const std::optional<ProcessManager::Signal> signal =
+            parseSignalRequest(request, &message, &detail);
+    if (!signal) {
+        JsonResponse::message(responder, Status::BadRequest, message, detail);
+        return;
+    }
+    const QString signalName = *signal == ProcessManager::Signal::Kill
+            ? QStringLiteral("kill")
+            : QStringLiteral("terminate");
     QString error;
-    const std::optional<QJsonObject> body =
-            request.decodeStruct({QStringLiteral("signal")},
-                                 QStringLiteral("workspacesdk.SignalProcessRequest"), &error);
-    if (!body) {
-        JsonResponse::message(responder, Status::BadRequest, invalidJson, error);
-        return;
-    }
-    const QJsonValue signalValue = body->value(QStringLiteral("signal"));
-    if (!signalValue.isUndefined() && !signalValue.isNull() && !signalValue.isString()) {
-        JsonResponse::message(responder, Status::BadRequest, invalidJson,
-                              typeError(QStringLiteral("SignalProcessRequest.signal"), signalValue,
-                                        QStringLiteral("string")));
-        return;
-    }
-    const QString signalName = signalValue.toString();
-    if (signalName.isEmpty()) {
-        JsonResponse::message(responder, Status::BadRequest, QStringLiteral("Signal is required."));
-        return;
-    }
-    if (signalName != QLatin1String("kill") && signalName != QLatin1String("terminate")) {
-        JsonResponse::message(
-                responder, Status::BadRequest,
-                QStringLiteral("Unsupported signal %1. Use \"kill\" or \"terminate\".")
-                        .arg(goQuoted(signalName)));
-        return;
-    }
-    const auto signal = signalName == QLatin1String("kill") ? ProcessManager::Signal::Kill
-                                                            : ProcessManager::Signal::Terminate;
-    switch (m_manager->sendSignal(id, signal, &error)) {
+    switch (m_manager->sendSignal(id, *signal, &error)) {
     case ProcessManager::SignalResult::Sent:
         JsonResponse::message(responder, Status::Ok,
                               QStringLiteral("Signal %1 sent to process %2.")

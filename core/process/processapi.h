@@ -1,11 +1,14 @@
 #pragma once
 
+#include "processmanager.h"
+
 #include <QObject>
 #include <QPointer>
 
 #include <chrono>
 #include <list>
 #include <memory>
+#include <optional>
 
 class ApiRequest;
 class ApiServer;
@@ -32,6 +35,15 @@ public:
     ~ProcessApi() override;
 
     int pendingWaiters() const { return int(m_waiters.size()); }
+
+    // The body of POST /start (and the request's chat id) decoded and checked as upstream does,
+    // without side effects. On failure `message` and `detail` are the 400 answer (detail may
+    // be empty).
+    static std::optional<ProcessManager::StartRequest>
+    parseStartRequest(const ApiRequest &request, QString *message, QString *detail);
+    // The body of POST /{id}/signal, likewise.
+    static std::optional<ProcessManager::Signal>
+    parseSignalRequest(const ApiRequest &request, QString *message, QString *detail);
 
 private:
     struct Waiter;
