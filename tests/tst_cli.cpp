@@ -2,7 +2,10 @@
 #include "common/buildinfo.h"
 
 #include <QFile>
+#include <QHostAddress>
 #include <QProcess>
+#include <QRegularExpression>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -116,6 +119,42 @@ private Q_SLOTS:
         QVERIFY2(out.contains("Agent listening on 0.0.0.0 port "), out.constData());
         QVERIFY2(out.contains("locally at http://127.0.0.1:"), out.constData());
         QVERIFY2(err.contains("Warning: listening on 0.0.0.0 port "), err.constData());
+    }
+
+    void httpLimitOptionsApply()
+    {
+        QTemporaryDir dir;
+        QProcess agent;
+        agent.start(QStringLiteral(COMPANIOND_PATH),
+                    {QStringLiteral("agent"), QStringLiteral("--listen"),
+                     QStringLiteral("127.0.0.1:0"), QStringLiteral("--token-file"),
+                     dir.filePath(QStringLiteral("token")), QStringLiteral("--workdir"), dir.path(),
+                     QStringLiteral("--no-builtin-roots"),
+                     QStringLiteral("--max-connections-per-address"), QStringLiteral("1"),
+                     QStringLiteral("--header-timeout"), QStringLiteral("30"),
+                     QStringLiteral("--body-timeout"), QStringLiteral("30"),
+                     QStringLiteral("--idle-timeout"), QStringLiteral("30"),
+                     QStringLiteral("--max-connections"), QStringLiteral("10")});
+        QVERIFY(agent.waitForStarted());
+        QByteArray out;
+        QTRY_VERIFY((out += agent.readAllStandardOutput()).contains("Agent listening on"));
+        const QRegularExpressionMatch port =
+                QRegularExpression(QStringLiteral("127\\.0\\.0\\.1:(\\d+)"))
+                        .match(QString::fromUtf8(out));
+        QVERIFY2(port.hasMatch(), out.constData());
+        // One connection per address: the first is held open, the second is refused.
+        QTcpSocket first;
+        first.connectToHost(QHostAddress::LocalHost, quint16(port.captured(1).toUInt()));
+        QVERIFY(first.waitForConnected(5000));
+        QTcpSocket second;
+        second.connectToHost(QHostAddress::LocalHost, quint16(port.captured(1).toUInt()));
+        QVERIFY(second.waitForConnected(5000));
+        QByteArray answer;
+        QTRY_VERIFY((answer += second.readAll()).contains("\r\n\r\n"));
+        QVERIFY2(answer.startsWith("HTTP/1.1 503"), answer.constData());
+        agent.terminate();
+        QVERIFY(agent.waitForFinished(10000));
+        QVERIFY2(!agent.readAllStandardError().contains("option not defined"), "options unknown");
     }
 
     void badTokenFilesAreRefused_data()

@@ -363,6 +363,28 @@ private Q_SLOTS:
         QTest::newRow("traversal")
                 << QStringLiteral("~/../outside")
                 << QStringLiteral("path \"~/../outside\" contains parent traversal segments");
+        QTest::newRow("longer than PATH_MAX")
+                << QStringLiteral("~/") + QString(5000, QLatin1Char('z'))
+                << QStringLiteral("path is longer than 4096 bytes (PATH_MAX)");
+    }
+
+    void addSourceCountIsCapped()
+    {
+        QVERIFY(startAgent());
+        for (int i = 0; i < ContextManager::MaxSources; ++i) {
+            QString error;
+            QVERIFY2(manager()->addSource(QStringLiteral("~/src-%1").arg(i), &error),
+                     qPrintable(error));
+        }
+        const Reply r = call("POST", base + QStringLiteral("/sources"),
+                             pathBody(QStringLiteral("~/one-too-many")));
+        QCOMPARE(r.status, 400);
+        QVERIFY2(r.detail().contains(QLatin1String("256 sources")), qPrintable(r.detail()));
+        // An existing one is still answered as added, as upstream's idempotent add.
+        QCOMPARE(
+                call("POST", base + QStringLiteral("/sources"), pathBody(QStringLiteral("~/src-0")))
+                        .status,
+                201);
     }
 
     void addSourceInvalid()

@@ -1129,6 +1129,15 @@ private Q_SLOTS:
                 << QByteArray("POST") << startPath << QByteArray("{{") << false << 400 << invalid;
         QTest::newRow("array body")
                 << QByteArray("POST") << startPath << QByteArray("[]") << false << 400 << invalid;
+        // exec would cut the command at the NUL: what ran would not be what the list shows.
+        QTest::newRow("NUL in the command")
+                << QByteArray("POST") << startPath
+                << QByteArray(R"({"command":"echo a\u0000b; echo SECOND"})") << false << 500
+                << QStringLiteral("Failed to start process.");
+        QTest::newRow("NUL in an env value")
+                << QByteArray("POST") << startPath
+                << QByteArray(R"({"command":"true","env":{"A":"x\u0000y"}})") << false << 500
+                << QStringLiteral("Failed to start process.");
         QTest::newRow("command is a number")
                 << QByteArray("POST") << startPath << QByteArray(R"({"command": 5})") << false
                 << 400 << invalid;

@@ -123,8 +123,9 @@ int runAgent(QCoreApplication &app, const QStringList &arguments)
     const QCommandLineOption noBuiltins(
             QStringLiteral("no-builtin-roots"),
             Text::tr("Do not scan ~/.coder, ~/.coder/skills and ~/.claude/plugins/cache."));
-    parser.addOptions({listen, workdir, tokenFile, captureCap, captureBudget, source, controlPlane,
-                       controlPlaneToken, noBuiltins});
+    parser.addOptions({listen, workdir, tokenFile, captureCap, captureBudget, headerTimeout,
+                       bodyTimeout, idleTimeout, maxConnections, maxConnectionsPerPeer, source,
+                       controlPlane, controlPlaneToken, noBuiltins});
     parser.process(arguments);
 
     Agent::Options options;

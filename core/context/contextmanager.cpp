@@ -157,6 +157,12 @@ QStringList ContextManager::effectiveAllowedRoots() const
 
 std::optional<QString> ContextManager::addSource(const QString &path, QString *error)
 {
+    // Bounds that no real folder reaches, so a client cannot grow the agent (and every
+    // snapshot and sources answer) without limit.
+    if (path.toUtf8().size() > MaxSourcePathBytes) {
+        *error = QStringLiteral("path is longer than %1 bytes (PATH_MAX)").arg(MaxSourcePathBytes);
+        return std::nullopt;
+    }
     QString reason;
     const std::optional<QString> identity = ContextPaths::lexicalPath(path, home(), &reason);
     if (!identity) {
@@ -171,6 +177,11 @@ std::optional<QString> ContextManager::addSource(const QString &path, QString *e
     }
     if (m_sources.contains(*identity)) {
         return identity;
+    }
+    if (m_sources.size() >= MaxSources) {
+        *error = QStringLiteral("%1 sources are registered, the limit; remove one first")
+                         .arg(MaxSources);
+        return std::nullopt;
     }
     m_sources.append(*identity);
     Q_EMIT sourcesChanged(m_sources);

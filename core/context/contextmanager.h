@@ -23,6 +23,10 @@ class ContextManager : public QObject
 {
     Q_OBJECT
 public:
+    // Runtime sources (POST /sources): at most this many, each path at most PATH_MAX bytes.
+    static constexpr int MaxSources = 256;
+    static constexpr qsizetype MaxSourcePathBytes = 4096;
+
     // The last versions kept for the timeline.
     static constexpr int TimelineLength = 50;
 

@@ -79,6 +79,17 @@ ManagedProcess *ProcessManager::start(const StartRequest &request, QString *erro
                                 .arg(m_options.maxProcesses)
                                 .arg(ReapAge.count()));
     }
+    // exec(2) would cut every string at its first NUL, so what runs would not be what the
+    // list shows; Go's exec refuses the same with EINVAL.
+    bool hasNul = request.command.contains(QChar(0)) || request.workDir.contains(QChar(0));
+    for (const auto &[key, value] : request.environment) {
+        hasNul = hasNul || key.contains(QChar(0)) || value.contains(QChar(0));
+    }
+    if (hasNul) {
+        return failWith(StartError::Failed,
+                        QStringLiteral("invalid argument: the command, working directory or "
+                                       "environment contains a NUL byte"));
+    }
     ManagedProcess::Spec spec;
     spec.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
     spec.command = request.command;
