@@ -181,6 +181,7 @@ private Q_SLOTS:
         QCOMPARE(::kill(pid_t(agent.processId()), signalNumber), 0);
         QVERIFY(agent.waitForFinished(20000));
         QCOMPARE(agent.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(agent.exitCode(), 0);
         const QList<ProcEntry> left = tagged(tags.run);
         killTagged(tags.run);
         QVERIFY2(left.isEmpty(), left.isEmpty() ? "" : left.first().commandLine.constData());
@@ -212,6 +213,7 @@ private Q_SLOTS:
         QCOMPARE(::kill(pid_t(app.processId()), signalNumber), 0);
         QVERIFY(app.waitForFinished(20000));
         QCOMPARE(app.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(app.exitCode(), 0);
         const QList<ProcEntry> left = tagged(tags.run);
         killTagged(tags.run);
         QVERIFY2(left.isEmpty(), left.isEmpty() ? "" : left.first().commandLine.constData());
