@@ -49,34 +49,6 @@ KSyntaxHighlighting %4</translation>
         <source>Cannot listen on %1:%2: %3</source>
         <translation>Auf %1:%2 kann nicht gelauscht werden: %3</translation>
     </message>
-    <message>
-        <source>Cannot serve HTTP on %1:%2</source>
-        <translation>HTTP kann auf %1:%2 nicht bereitgestellt werden</translation>
-    </message>
-    <message>
-        <source>Request body too large.</source>
-        <translation>Anfrageinhalt zu groß.</translation>
-    </message>
-    <message>
-        <source>The body has %1 bytes; the limit is %2 bytes.</source>
-        <translation>Der Inhalt hat %1 Bytes; die Grenze liegt bei %2 Bytes.</translation>
-    </message>
-    <message>
-        <source>Method not allowed.</source>
-        <translation>Methode nicht erlaubt.</translation>
-    </message>
-    <message>
-        <source>%1 is not supported on %2.</source>
-        <translation>%1 wird auf %2 nicht unterstützt.</translation>
-    </message>
-    <message>
-        <source>Route not found.</source>
-        <translation>Route nicht gefunden.</translation>
-    </message>
-    <message>
-        <source>No route for %1 %2.</source>
-        <translation>Keine Route für %1 %2.</translation>
-    </message>
 </context>
 <context>
     <name>ContextPushPanel</name>
@@ -1244,6 +1216,10 @@ Kennung %3</translation>
         <source>No process is selected.</source>
         <translation>Kein Prozess ausgewählt.</translation>
     </message>
+    <message>
+        <source>The agent released this process&apos;s full output to keep all captures within its capture budget. The head and tail an AI client reads are kept: see “What an AI client sees”.</source>
+        <translation>Der Agent hat die vollständige Ausgabe dieses Prozesses freigegeben, um alle Mitschnitte innerhalb seines Mitschnittbudgets zu halten. Anfang und Ende, die ein KI-Client liest, bleiben erhalten: siehe „Was ein KI-Client sieht“.</translation>
+    </message>
 </context>
 <context>
     <name>QObject</name>
@@ -1260,10 +1236,6 @@ Kennung %3</translation>
         <translation>Token-Datei %1 kann nicht gelesen werden: %2</translation>
     </message>
     <message>
-        <source>Token file %1 is empty</source>
-        <translation>Token-Datei %1 ist leer</translation>
-    </message>
-    <message>
         <source>Token file %1 is not a regular file</source>
         <translation>Token-Datei %1 ist keine reguläre Datei</translation>
     </message>
@@ -1278,6 +1250,22 @@ Kennung %3</translation>
     <message>
         <source>Cannot write token file %1: %2</source>
         <translation>Token-Datei %1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>Make a new one: delete %1 and start again (a new random token is written), or write one yourself with: openssl rand -hex 32 &gt; %1 &amp;&amp; chmod 600 %1</source>
+        <translation>Erzeugen Sie ein neues: Löschen Sie %1 und starten Sie neu (ein neues Zufallstoken wird geschrieben), oder schreiben Sie selbst eines mit: openssl rand -hex 32 &gt; %1 &amp;&amp; chmod 600 %1</translation>
+    </message>
+    <message>
+        <source>Token file %1 is empty. %2</source>
+        <translation>Die Token-Datei %1 ist leer. %2</translation>
+    </message>
+    <message>
+        <source>The token in %1 has %2 characters; a token needs at least %3. %4</source>
+        <translation>Das Token in %1 hat %2 Zeichen; ein Token braucht mindestens %3. %4</translation>
+    </message>
+    <message>
+        <source>Token file %1 is a symbolic link; refusing to follow it. Point to the real file instead.</source>
+        <translation>Die Token-Datei %1 ist ein symbolischer Link; ihm wird nicht gefolgt. Geben Sie stattdessen die echte Datei an.</translation>
     </message>
 </context>
 <context>
@@ -1454,10 +1442,6 @@ Kennung %3</translation>
         <translation>Ungültiger Wert für --capture-cap: %1. Erwartet wird eine Byte-Anzahl von mindestens 4096.</translation>
     </message>
     <message>
-        <source>Warning: listening on %1, beyond loopback.</source>
-        <translation>Warnung: Es wird auf %1 gelauscht, außerhalb von Loopback.</translation>
-    </message>
-    <message>
         <source>Agent listening on %1</source>
         <translation>Agent lauscht auf %1</translation>
     </message>
@@ -1520,6 +1504,54 @@ Kennung %3</translation>
     <message>
         <source>Pushing context to %1</source>
         <translation>Kontext wird an %1 übertragen</translation>
+    </message>
+    <message>
+        <source>Bytes of full output kept for all processes together (default 1073741824, 1 GiB). Beyond it the captures of the oldest exited processes are released first; AI clients&apos; head and tail views are kept.</source>
+        <translation>Bytes vollständiger Ausgabe, die für alle Prozesse zusammen behalten werden (Vorgabe 1073741824, 1 GiB). Darüber hinaus werden zuerst die Mitschnitte der am längsten beendeten Prozesse freigegeben; Anfang und Ende für KI-Clients bleiben erhalten.</translation>
+    </message>
+    <message>
+        <source>Seconds a client has to send a request&apos;s headers (default 10).</source>
+        <translation>Sekunden, die ein Client hat, um die Kopfzeilen einer Anfrage zu senden (Vorgabe 10).</translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation>Sekunden</translation>
+    </message>
+    <message>
+        <source>Seconds a request body may stall before the connection is closed (default 30).</source>
+        <translation>Sekunden, die der Inhalt einer Anfrage stocken darf, bevor die Verbindung geschlossen wird (Vorgabe 30).</translation>
+    </message>
+    <message>
+        <source>Seconds an idle keep-alive connection stays open (default 60).</source>
+        <translation>Sekunden, die eine ruhende Keep-alive-Verbindung offen bleibt (Vorgabe 60).</translation>
+    </message>
+    <message>
+        <source>Open connections in all, WebSockets included (default 1024); more get 503.</source>
+        <translation>Offene Verbindungen insgesamt, WebSockets eingeschlossen (Vorgabe 1024); weitere erhalten 503.</translation>
+    </message>
+    <message>
+        <source>count</source>
+        <translation>Anzahl</translation>
+    </message>
+    <message>
+        <source>Open connections from one client address (default 64); more get 503.</source>
+        <translation>Offene Verbindungen von einer Client-Adresse (Vorgabe 64); weitere erhalten 503.</translation>
+    </message>
+    <message>
+        <source>Invalid --capture-budget value %1: expected a byte count of at least the capture cap (%2).</source>
+        <translation>Ungültiger Wert für --capture-budget: %1. Erwartet wird eine Byte-Anzahl von mindestens der Mitschnittgrenze (%2).</translation>
+    </message>
+    <message>
+        <source>Invalid --%1 value %2: expected a whole number from 1 to %3.</source>
+        <translation>Ungültiger Wert für --%1: %2. Erwartet wird eine ganze Zahl von 1 bis %3.</translation>
+    </message>
+    <message>
+        <source>Warning: listening on %1 port %2, beyond loopback: every machine that can reach it may try the token.</source>
+        <translation>Warnung: Es wird auf %1 Port %2 gelauscht, außerhalb von Loopback: Jeder Rechner, der ihn erreicht, kann das Token ausprobieren.</translation>
+    </message>
+    <message>
+        <source>Agent listening on %1 port %2 (every address of this machine); locally at %3</source>
+        <translation>Agent lauscht auf %1 Port %2 (jede Adresse dieses Rechners); lokal unter %3</translation>
     </message>
 </context>
 <context>
@@ -1599,6 +1631,10 @@ Kennung %3</translation>
     <message>
         <source>Agent working directory: %1</source>
         <translation>Arbeitsverzeichnis des Agenten: %1</translation>
+    </message>
+    <message>
+        <source>Signal %1: ending processes and quitting</source>
+        <translation>Signal %1: Prozesse werden beendet, die Anwendung wird geschlossen</translation>
     </message>
 </context>
 </TS>
