@@ -961,8 +961,14 @@ private Q_SLOTS:
         qInfo("flooder sent %lld body bytes; VmRSS %lld KiB -> %lld KiB", sent, before, after);
         QCOMPARE(sent, FloodBytes);
         QVERIFY(checkedResponsive);
+#if defined(__SANITIZE_ADDRESS__)
+        // ASan keeps freed blocks in quarantine, so RSS grows with any churn; the release
+        // build's number is what scripts/bench http reports.
+        qInfo("RSS not judged under AddressSanitizer");
+#else
         QVERIFY2(after - before < 8 * 1024,
                  qPrintable(QStringLiteral("VmRSS grew by %1 KiB").arg(after - before)));
+#endif
 
         // Now read: the answer is there, ahead of the close.
         QByteArray answer;
