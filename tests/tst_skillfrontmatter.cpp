@@ -46,9 +46,40 @@ private Q_SLOTS:
         QTest::newRow("unicode description")
                 << QByteArray("---\nname: x\ndescription: Grüße ✓\n---\n") << true
                 << QStringLiteral("x") << QStringLiteral("Grüße ✓") << QString();
-        QTest::newRow("a scalar name is text, as yaml.v3 decodes it")
-                << QByteArray("---\nname: 123\n---\n") << true << QStringLiteral("123") << QString()
-                << QString();
+        const QString notString = QStringLiteral(
+                "frontmatter missing required 'name' field: frontmatter field \"name\" must be a "
+                "string");
+        QTest::newRow("a quoted number is a string")
+                << QByteArray("---\nname: \"123\"\n---\n") << true << QStringLiteral("123")
+                << QString() << QString();
+        QTest::newRow("a timestamp stays a string, as yaml.v3 decodes it into any")
+                << QByteArray("---\nname: x\ndescription: 2001-12-14\n---\n") << true
+                << QStringLiteral("x") << QStringLiteral("2001-12-14") << QString();
+        QTest::newRow("yes is a string in YAML 1.2")
+                << QByteArray("---\nname: x\ndescription: yes\n---\n") << true
+                << QStringLiteral("x") << QStringLiteral("yes") << QString();
+        QTest::newRow("an int name") << QByteArray("---\nname: 123\n---\n") << false << QString()
+                                     << QString() << notString;
+        QTest::newRow("a bool name") << QByteArray("---\nname: true\n---\n") << false << QString()
+                                     << QString() << notString;
+        QTest::newRow("a float name") << QByteArray("---\nname: 1.5e3\n---\n") << false << QString()
+                                      << QString() << notString;
+        QTest::newRow("a hex name") << QByteArray("---\nname: 0x1F\n---\n") << false << QString()
+                                    << QString() << notString;
+        QTest::newRow("an empty name")
+                << QByteArray("---\nname:\n---\n") << false << QString() << QString() << notString;
+        QTest::newRow("a number description")
+                << QByteArray("---\nname: x\ndescription: 42\n---\n") << false << QString()
+                << QString()
+                << QStringLiteral("frontmatter field \"description\" must be a string");
+        QTest::newRow("an empty description")
+                << QByteArray("---\nname: x\ndescription:\n---\n") << false << QString()
+                << QString()
+                << QStringLiteral("frontmatter field \"description\" must be a string");
+        QTest::newRow("a duplicated key")
+                << QByteArray("---\nname: x\nname: y\n---\n") << false << QString() << QString()
+                << QStringLiteral("yaml: unmarshal errors:\n  line 2: mapping key \"name\" already "
+                                  "defined at line 1");
 
         QTest::newRow("missing opening")
                 << QByteArray("name: x\n---\n") << false << QString() << QString()
@@ -66,23 +97,23 @@ private Q_SLOTS:
                 << QStringLiteral("missing closing frontmatter delimiter");
         QTest::newRow("missing name")
                 << QByteArray("---\ndescription: nameless\n---\n") << false << QString()
-                << QString() << QStringLiteral("frontmatter name is required");
+                << QString() << QStringLiteral("frontmatter missing required 'name' field");
         QTest::newRow("empty front matter")
                 << QByteArray("---\n---\n") << false << QString() << QString()
-                << QStringLiteral("frontmatter name is required");
-        QTest::newRow("empty name") << QByteArray("---\nname: \"\"\n---\n") << false << QString()
-                                    << QString() << QStringLiteral("frontmatter name is required");
+                << QStringLiteral("frontmatter missing required 'name' field");
+        QTest::newRow("empty name")
+                << QByteArray("---\nname: \"\"\n---\n") << false << QString() << QString()
+                << QStringLiteral("frontmatter missing required 'name' field");
         QTest::newRow("null name") << QByteArray("---\nname: ~\n---\n") << false << QString()
-                                   << QString() << QStringLiteral("frontmatter name is required");
-        QTest::newRow("list name")
-                << QByteArray("---\nname: [a, b]\n---\n") << false << QString() << QString()
-                << QStringLiteral("frontmatter name must be a string");
-        QTest::newRow("mapping name")
-                << QByteArray("---\nname:\n  first: a\n---\n") << false << QString() << QString()
-                << QStringLiteral("frontmatter name must be a string");
+                                   << QString() << notString;
+        QTest::newRow("list name") << QByteArray("---\nname: [a, b]\n---\n") << false << QString()
+                                   << QString() << notString;
+        QTest::newRow("mapping name") << QByteArray("---\nname:\n  first: a\n---\n") << false
+                                      << QString() << QString() << notString;
         QTest::newRow("mapping description")
                 << QByteArray("---\nname: x\ndescription: {a: b}\n---\n") << false << QString()
-                << QString() << QStringLiteral("frontmatter description must be a string");
+                << QString()
+                << QStringLiteral("frontmatter field \"description\" must be a string");
         QTest::newRow("not a mapping")
                 << QByteArray("---\n- a\n- b\n---\n") << false << QString() << QString()
                 << QStringLiteral("frontmatter is not a YAML mapping");

@@ -15,7 +15,7 @@ public:
 
     // Parses the start of `content` (a UTF-8 BOM is skipped, CRLF lines are fine). On failure
     // `error` says why, for a person: "missing opening frontmatter delimiter", "missing closing
-    // frontmatter delimiter", "frontmatter name is required", a YAML syntax error with its line.
+    // frontmatter delimiter", "frontmatter missing required 'name' field", a YAML error.
     [[nodiscard]] static std::optional<SkillFrontMatter> parse(QByteArrayView content,
                                                                QString *error = nullptr);
 };
