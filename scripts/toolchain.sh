@@ -12,7 +12,7 @@ WC_PACKAGES=(
     fonts-dejavu-core fontconfig xvfb xauth
     postgresql clang-format gdb valgrind libbenchmark-dev qtkeychain-qt6-dev
     pv procps findutils ca-certificates
-    libllhttp-dev libsimdjson-dev wrk clang libclang-rt-19-dev llvm
+    libllhttp-dev libsimdjson-dev rapidjson-dev wrk clang libclang-rt-19-dev llvm
 )
 
 WC_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/workspace-companion

@@ -341,13 +341,99 @@ private Q_SLOTS:
 
         r = call("GET", base + QStringLiteral("/sources"));
         QCOMPARE(r.status, 200);
-        QCOMPARE(r.document.array(), (QJsonArray {QJsonObject {{QStringLiteral("path"), source}}}));
+        // Upstream's {"path"}, and our status of the source.
+        QCOMPARE(r.document.array(),
+                 (QJsonArray {QJsonObject {{QStringLiteral("path"), source},
+                                           {QStringLiteral("status"), QStringLiteral("ok")}}}));
         QTRY_VERIFY_WITH_TIMEOUT(manager()->snapshot()
                                                  .toJson()
                                                  .value(QStringLiteral("resources"))
                                                  .toArray()
                                                  .size() == 3,
                                  Timeout);
+    }
+
+    // A source added inside the allowed roots, then swapped for a symlink out of them (or one
+    // that did not exist yet and appears as such a symlink): nothing under it is read, served
+    // or reported, and the sources list and the snapshot error say why.
+    void swappedSourceIsNotRead_data()
+    {
+        QTest::addColumn<bool>("existedWhenAdded");
+        QTest::newRow("existing source") << true;
+        QTest::newRow("late source") << false;
+    }
+
+    void swappedSourceIsNotRead()
+    {
+        QFETCH(bool, existedWhenAdded);
+        QVERIFY(startAgent());
+        const QString source = m_home + QStringLiteral("/proj2");
+        if (existedWhenAdded) {
+            mkdir(source);
+            write(source + QStringLiteral("/AGENTS.md"), "inside\n");
+        }
+        write(m_outside + QStringLiteral("/AGENTS.md"), "outside secret\n");
+        write(m_outside + QStringLiteral("/skills/leak/SKILL.md"),
+              "---\nname: leak\ndescription: outside\n---\n");
+        QCOMPARE(call("POST", base + QStringLiteral("/sources"), pathBody(source)).status, 201);
+        QCOMPARE(call("POST", base + QStringLiteral("/resync")).status, 200);
+        const QString insideId =
+                QStringLiteral("instruction_file:") + source + QStringLiteral("/AGENTS.md");
+        if (existedWhenAdded) {
+            bool found = false;
+            for (const ContextResource &resource : manager()->snapshot().resources) {
+                found = found || resource.id == insideId;
+            }
+            QVERIFY(found);
+            QCOMPARE(call("GET", base + QStringLiteral("/content"), {},
+                          QStringLiteral("id=") + escaped(insideId))
+                             .status,
+                     200);
+            QVERIFY(QDir(source).removeRecursively());
+        }
+        QVERIFY(QFile::link(m_outside, source));
+
+        // The content route judges the file again, even before the next resolve.
+        const Reply content = call("GET", base + QStringLiteral("/content"), {},
+                                   QStringLiteral("id=") + escaped(insideId));
+        QVERIFY2(content.status == 403 || content.status == 404, content.body.constData());
+        QVERIFY(!content.body.contains(QByteArray("outside secret").toBase64()));
+
+        const Reply resync = call("POST", base + QStringLiteral("/resync"));
+        QCOMPARE(resync.status, 200);
+        const QJsonObject snapshot = resync.object();
+        QVERIFY2(snapshot.value(QStringLiteral("snapshot_error"))
+                         .toString()
+                         .contains(QLatin1String("outside the allowed roots")),
+                 resync.body.constData());
+        for (const QJsonValue &value : snapshot.value(QStringLiteral("resources")).toArray()) {
+            const QString where = value.toObject().value(QStringLiteral("source")).toString();
+            QVERIFY2(!where.startsWith(source) && !where.startsWith(m_outside), qPrintable(where));
+        }
+        const Reply sources = call("GET", base + QStringLiteral("/sources"));
+        const QJsonObject listed = sources.document.array().first().toObject();
+        QCOMPARE(listed.value(QStringLiteral("path")).toString(), source);
+        QCOMPARE(listed.value(QStringLiteral("status")).toString(), QStringLiteral("rejected"));
+        QVERIFY(listed.value(QStringLiteral("error")).toString().contains(m_outside));
+        // Nothing of the outside folder goes out by the content route either.
+        const QString outsideId =
+                QStringLiteral("instruction_file:") + m_outside + QStringLiteral("/AGENTS.md");
+        QCOMPARE(call("GET", base + QStringLiteral("/content"), {},
+                      QStringLiteral("id=") + escaped(outsideId))
+                         .status,
+                 404);
+        // Back to a real folder inside: read again, status ok.
+        QVERIFY(QFile::remove(source));
+        mkdir(source);
+        write(source + QStringLiteral("/AGENTS.md"), "inside again\n");
+        QCOMPARE(call("POST", base + QStringLiteral("/resync")).status, 200);
+        QTRY_COMPARE(call("GET", base + QStringLiteral("/sources"))
+                             .document.array()
+                             .first()
+                             .toObject()
+                             .value(QStringLiteral("status"))
+                             .toString(),
+                     QStringLiteral("ok"));
     }
 
     void addSourceInvalid_data()
@@ -581,14 +667,24 @@ private Q_SLOTS:
         r = call("POST", base + QStringLiteral("/push/retry"));
         QCOMPARE(r.status, 200);
         QCOMPARE(r.object().value(QStringLiteral("state")).toString(), QStringLiteral("pushing"));
+        // The waiting request goes again as it was; the retry also resolves, so the files as
+        // they are now follow as the next version (named a push retry in the timeline).
+        QTRY_COMPARE_WITH_TIMEOUT(m_controlPlane->bodies().size(), 3, Timeout);
         QTRY_VERIFY_WITH_TIMEOUT(loop->state() == ContextPushLoop::State::Idle, Timeout);
-        QCOMPARE(m_controlPlane->bodies().size(), 2);
         QCOMPARE(m_controlPlane->bodies().at(1), m_controlPlane->bodies().at(0));
         QVERIFY(!m_controlPlane->bodies().at(0).contains(mcpSecret));
+        const auto version = [this](int i) {
+            return QJsonDocument::fromJson(m_controlPlane->bodies().at(i))
+                    .object()
+                    .value(QStringLiteral("version"))
+                    .toInteger();
+        };
+        QCOMPARE(version(2), version(0) + 1);
+        QCOMPARE(manager()->timeline().constLast().trigger, QStringLiteral("push_retry"));
 
         r = call("GET", base + QStringLiteral("/push"));
         QCOMPARE(r.object().value(QStringLiteral("state")).toString(), QStringLiteral("idle"));
-        QCOMPARE(r.object().value(QStringLiteral("last_pushed_version")).toInteger(), 1);
+        QCOMPARE(r.object().value(QStringLiteral("last_pushed_version")).toInteger(), version(2));
         QCOMPARE(r.object().value(QStringLiteral("last_accepted")).toBool(), true);
         r = call("POST", base + QStringLiteral("/push/retry"));
         QCOMPARE(r.status, 409);
@@ -638,7 +734,8 @@ private Q_SLOTS:
         };
         QTRY_VERIFY_WITH_TIMEOUT(!find(QStringLiteral("snapshot")).isEmpty(), Timeout);
         QCOMPARE(find(QStringLiteral("sources")).value(QStringLiteral("sources")).toArray(),
-                 (QJsonArray {QJsonObject {{QStringLiteral("path"), source}}}));
+                 (QJsonArray {QJsonObject {{QStringLiteral("path"), source},
+                                           {QStringLiteral("status"), QStringLiteral("ok")}}}));
         const QJsonObject update = find(QStringLiteral("snapshot"));
         const QJsonObject snapshot = update.value(QStringLiteral("snapshot")).toObject();
         QVERIFY(snapshot.value(QStringLiteral("version")).toInteger() >
@@ -759,7 +856,8 @@ private Q_SLOTS:
 
         result = run(client.listSources());
         QCOMPARE(result.body.toArray(),
-                 (QJsonArray {QJsonObject {{QStringLiteral("path"), source}}}));
+                 (QJsonArray {QJsonObject {{QStringLiteral("path"), source},
+                                           {QStringLiteral("status"), QStringLiteral("ok")}}}));
 
         result = run(client.removeSource(source));
         QVERIFY(result.finished);

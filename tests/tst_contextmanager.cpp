@@ -581,6 +581,71 @@ private Q_SLOTS:
         QCOMPARE(manager.timeline().size(), 4);
     }
 
+    void watcherEventsThatChangeNothingAddNoVersion()
+    {
+        // With ~/.coder missing its nearest parent, $HOME, is watched: files created there
+        // must not each make an empty version.
+        ManualClock clock;
+        ContextManager::Options o = options();
+        o.watch = true;
+        o.includeBuiltinRoots = true;
+        o.debounce = 250ms;
+        o.clock = &clock;
+        ContextManager manager(o);
+        manager.start();
+        QVERIFY(waitForVersion(manager, 1));
+        QVERIFY(manager.watcher()->watchedDirectories().contains(m_home));
+        QSignalSpy published(&manager, &ContextManager::snapshotChanged);
+        for (int i = 0; i < 20; ++i) {
+            write(m_home + QStringLiteral("/unrelated-%1.txt").arg(i), "x");
+            QTRY_VERIFY_WITH_TIMEOUT(clock.pendingTimers() >= 1, Timeout);
+            clock.advance(300ms);
+            QTRY_VERIFY_WITH_TIMEOUT(!manager.isResolving(), Timeout);
+        }
+        QCOMPARE(published.size(), 0);
+        QCOMPARE(manager.snapshot().version, 1u);
+        QCOMPARE(manager.timeline().size(), 1);
+
+        // A real change through the watcher is a version, and says what triggered it.
+        write(m_work + QStringLiteral("/CLAUDE.md"), "new\n");
+        QTRY_VERIFY_WITH_TIMEOUT(clock.pendingTimers() >= 1, Timeout);
+        clock.advance(300ms);
+        QVERIFY(waitForVersion(manager, 2));
+        const ContextTimelineEntry entry = manager.timeline().constLast();
+        QCOMPARE(entry.trigger, QStringLiteral("watcher"));
+        QVERIFY2(entry.triggerPath.startsWith(m_work), qPrintable(entry.triggerPath));
+
+        // An explicit resync still publishes, unchanged or not, as upstream's.
+        const auto resynced = resyncAndWait(manager);
+        QVERIFY(resynced);
+        QCOMPARE(resynced->version, 3u);
+        QCOMPARE(manager.timeline().constLast().trigger, QStringLiteral("resync"));
+    }
+
+    void timelineRecordsTriggers()
+    {
+        ContextManager manager(options());
+        manager.start();
+        QVERIFY(waitForVersion(manager, 1));
+        QCOMPARE(manager.timeline().constLast().trigger, QStringLiteral("start"));
+        const QString source = mkdir(m_home + QStringLiteral("/notes"));
+        QString error;
+        QVERIFY(manager.addSource(source, &error));
+        QVERIFY(waitForVersion(manager, 2));
+        QCOMPARE(manager.timeline().constLast().trigger, QStringLiteral("source_added"));
+        QCOMPARE(manager.timeline().constLast().triggerPath, source);
+        QVERIFY(manager.removeSource(source, &error));
+        QVERIFY(waitForVersion(manager, 3));
+        QCOMPARE(manager.timeline().constLast().trigger, QStringLiteral("source_removed"));
+        QSignalSpy finished(&manager, &ContextManager::resyncFinished);
+        manager.resync(ContextManager::Trigger::PushRetry);
+        QVERIFY(waitForVersion(manager, 4));
+        QCOMPARE(manager.timeline().constLast().trigger, QStringLiteral("push_retry"));
+        // The trigger survives the JSON round trip clients use.
+        const ContextTimelineEntry entry = manager.timeline().constLast();
+        QCOMPARE(ContextTimelineEntry::fromJson(entry.toJson()), entry);
+    }
+
     void timelineKeepsFiftyEntries()
     {
         ContextManager manager(options());
@@ -615,14 +680,14 @@ private Q_SLOTS:
         ContextManager manager(o);
         QTest::ignoreMessage(
                 QtWarningMsg,
-                QRegularExpression(QStringLiteral("^inotify watch limit exceeded \\(ENOSPC\\): 4 "
-                                                  "of 5 paths are not watched")));
+                QRegularExpression(QStringLiteral("^watch limit of 1 reached: 4 of 5 paths are not "
+                                                  "watched")));
         manager.start();
         QVERIFY(waitForVersion(manager, 1));
         QVERIFY(manager.watcher());
         QCOMPARE(manager.watcher()->watchCount(), 1);
         const QString degradation = manager.watcherDegradation();
-        QVERIFY(degradation.contains(QStringLiteral("inotify watch limit exceeded")));
+        QVERIFY(degradation.contains(QStringLiteral("watch limit of 1 reached")));
         QCOMPARE(manager.snapshot().snapshotError, degradation);
         QCOMPARE(manager.snapshot().toJson().value(QStringLiteral("snapshot_error")).toString(),
                  degradation);

@@ -6,6 +6,8 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -312,6 +314,15 @@ private Q_SLOTS:
         QTest::newRow("only hashes") << QByteArray("##\nsecond") << QString();
         QTest::newRow("empty file") << QByteArray() << QString();
         QTest::newRow("UTF-8") << QByteArray("# Grüße\n") << QStringLiteral("Grüße");
+        // Go's strings.TrimSpace trims Unicode white space: NBSP, U+3000, U+2028, NEL.
+        QTest::newRow("Unicode white space")
+                << QByteArray("\xC2\xA0\xE3\x80\x80# Title\xE2\x80\xA8\xC2\x85\n")
+                << QStringLiteral("Title");
+        QTest::newRow("a line of only NBSP is blank")
+                << QByteArray("\xC2\xA0\nsecond") << QStringLiteral("second");
+        // A BOM is not white space: it stays, as upstream's description keeps it.
+        QTest::newRow("leading BOM") << QByteArray("\xEF\xBB\xBF# Title\n")
+                                     << QString(QChar(0xFEFF)) + QStringLiteral("# Title");
     }
 
     void instructionDescription()
@@ -462,7 +473,7 @@ private Q_SLOTS:
                 << QStringLiteral("missing closing frontmatter delimiter");
         QTest::newRow("no name") << QStringLiteral("anon")
                                  << QByteArray("---\ndescription: x\n---\n")
-                                 << QStringLiteral("frontmatter name is required");
+                                 << QStringLiteral("frontmatter missing required 'name' field");
     }
 
     void skillInvalid()
@@ -489,9 +500,9 @@ private Q_SLOTS:
         const QString first = mkdir(QStringLiteral("first"));
         const QString second = mkdir(QStringLiteral("second"));
         write(QStringLiteral("second/skills/deploy/SKILL.md"),
-              skillFile(QStringLiteral("deploy"), QStringLiteral("2")));
+              skillFile(QStringLiteral("deploy"), QStringLiteral("two")));
         write(QStringLiteral("first/skills/deploy/SKILL.md"),
-              skillFile(QStringLiteral("deploy"), QStringLiteral("1")));
+              skillFile(QStringLiteral("deploy"), QStringLiteral("one")));
         // Invalid skills are never deduplicated.
         write(QStringLiteral("first/skills/broken/SKILL.md"), "no front matter");
         write(QStringLiteral("second/skills/broken/SKILL.md"), "no front matter");
@@ -504,7 +515,7 @@ private Q_SLOTS:
                                        QStringLiteral("/skills/broken")}));
         QCOMPARE(find(snapshot, QStringLiteral("skill:") + first + QStringLiteral("/skills/deploy"))
                          ->description,
-                 QStringLiteral("1"));
+                 QStringLiteral("one"));
 
         // Within one root the smaller path wins, whatever order the folders are listed in.
         const ContextSnapshot reversed = resolve({second, first});
@@ -515,10 +526,89 @@ private Q_SLOTS:
               skillFile(QStringLiteral("deploy")));
         write(QStringLiteral("first/a/skills/deploy/SKILL.md"),
               skillFile(QStringLiteral("deploy")));
-        const ContextSnapshot nested = resolve({first});
+        // The root's own skills/ comes first; among other skills folders the smaller path.
+        ContextSnapshot nested = resolve({first});
+        QCOMPARE(ids(nested).filter(QStringLiteral("deploy")),
+                 QStringList {QStringLiteral("skill:") + first + QStringLiteral("/skills/deploy")});
+        QVERIFY(QDir(first + QStringLiteral("/skills")).removeRecursively());
+        nested = resolve({first});
         QCOMPARE(ids(nested).filter(QStringLiteral("deploy")),
                  QStringList {QStringLiteral("skill:") + first +
                               QStringLiteral("/a/skills/deploy")});
+    }
+
+    void skillNamesFollowUpstreamContainerOrder()
+    {
+        // skills/, then .agents/skills/, then .claude/skills/, then .codex/skills/: the first
+        // holding a name keeps it, whatever the paths' byte order says.
+        write(QStringLiteral(".codex/skills/deploy/SKILL.md"),
+              skillFile(QStringLiteral("deploy"), QStringLiteral("codex")));
+        write(QStringLiteral(".claude/skills/deploy/SKILL.md"),
+              skillFile(QStringLiteral("deploy"), QStringLiteral("claude")));
+        write(QStringLiteral(".agents/skills/deploy/SKILL.md"),
+              skillFile(QStringLiteral("deploy"), QStringLiteral("agents")));
+        ContextSnapshot snapshot = resolve({m_base});
+        QCOMPARE(ids(snapshot),
+                 QStringList {QStringLiteral("skill:") +
+                              path(QStringLiteral(".agents/skills/deploy"))});
+        write(QStringLiteral("skills/deploy/SKILL.md"),
+              skillFile(QStringLiteral("deploy"), QStringLiteral("plain")));
+        snapshot = resolve({m_base});
+        QCOMPARE(ids(snapshot),
+                 QStringList {QStringLiteral("skill:") + path(QStringLiteral("skills/deploy"))});
+        QVERIFY(QDir(path(QStringLiteral("skills"))).removeRecursively());
+        QVERIFY(QDir(path(QStringLiteral(".agents"))).removeRecursively());
+        snapshot = resolve({m_base});
+        QCOMPARE(snapshot.resources.first().description, QStringLiteral("claude"));
+    }
+
+    void skillsFolderAtTheDepthLimitYieldsItsSkills()
+    {
+        // The skills folder itself is 8 levels down: its skills are found, one level deeper.
+        QString deep;
+        for (int i = 1; i <= 7; ++i) {
+            deep += QStringLiteral("d%1/").arg(i);
+        }
+        write(deep + QStringLiteral("skills/deep-skill/SKILL.md"),
+              skillFile(QStringLiteral("deep-skill")));
+        // One level further, the skills folder is beyond the limit: nothing.
+        write(deep + QStringLiteral("d8/skills/too-deep/SKILL.md"),
+              skillFile(QStringLiteral("too-deep")));
+        ContextWalk walk;
+        const ContextSnapshot snapshot =
+                ContextResolver().resolve({ScanRoot {m_base, QString()}}, nullptr, nullptr, &walk);
+        QCOMPARE(ids(snapshot),
+                 QStringList {QStringLiteral("skill:") +
+                              path(deep + QStringLiteral("skills/deep-skill"))});
+        QCOMPARE(snapshot.resources.first().status, ResourceStatus::Ok);
+        // The replay finds it again, from the walk.
+        QCOMPARE(ContextResolver().replay(walk), snapshot);
+    }
+
+    void failedResourcesReportTheirSize()
+    {
+        // Upstream reports a size for every resource: a failed symlink its own (lstat) size,
+        // an unreadable file its stat size.
+        const QString dangling = path(QStringLiteral("missing-target.md"));
+        const QString link = this->link(dangling, QStringLiteral("AGENTS.md"));
+        mkdir(QStringLiteral("folder"));
+        this->link(path(QStringLiteral("folder")), QStringLiteral("CLAUDE.md"));
+        QTemporaryDir elsewhere;
+        const QString outside =
+                QFileInfo(elsewhere.path()).canonicalFilePath() + QStringLiteral("/outside.md");
+        QFile(outside).open(QIODevice::WriteOnly);
+        this->link(outside, QStringLiteral(".cursorrules"));
+        const ContextSnapshot snapshot = resolve({m_base});
+        QCOMPARE(snapshot.resources.size(), 3);
+        for (const ContextResource &resource : snapshot.resources) {
+            QVERIFY2(resource.status != ResourceStatus::Ok, qPrintable(resource.id));
+            struct stat info;
+            const QString walked =
+                    resource.source.endsWith(QLatin1String("AGENTS.md")) ? link : resource.source;
+            QVERIFY(::lstat(QFile::encodeName(walked).constData(), &info) == 0);
+            QCOMPARE(resource.sizeBytes, quint64(info.st_size));
+            QVERIFY(resource.sizeBytes > 0);
+        }
     }
 
     // --- MCP configs -----------------------------------------------------------------------
@@ -568,6 +658,35 @@ private Q_SLOTS:
                                   << QStringLiteral("invalid JSON at offset");
         QTest::newRow("empty file")
                 << QByteArray() << false << QStringLiteral("invalid JSON at offset");
+        // As Go's encoding/json decodes the file into upstream's struct:
+        QTest::newRow("field name in another case")
+                << QByteArray(R"({"MCPSERVERS": {"a": 1}})") << false
+                << QStringLiteral("server \"a\" must be a JSON object");
+        QTest::newRow("field name in another case, valid")
+                << QByteArray(R"({"McpServers": {"a": {}}})") << true << QString();
+        QTest::newRow("repeated field: null clears")
+                << QByteArray(R"({"mcpServers": {"a": 1}, "mcpServers": null})") << true
+                << QString();
+        QTest::newRow("repeated field: the last server wins")
+                << QByteArray(R"({"mcpServers": {"a": 1}, "mcpServers": {"a": {}}})") << true
+                << QString();
+        QTest::newRow("repeated field: maps merge")
+                << QByteArray(R"({"mcpServers": {"a": 1}, "mcpServers": {"b": {}}})") << false
+                << QStringLiteral("server \"a\" must be a JSON object");
+        QTest::newRow("top-level null") << QByteArray("null") << true << QString();
+        QTest::newRow("number out of float range elsewhere")
+                << QByteArray(
+                           R"({"x": 1e400, "y": 123456789012345678901234567890, "mcpServers": {}})")
+                << true << QString();
+        QTest::newRow("invalid UTF-8 in keys is replaced")
+                << QByteArray("{\"\xff\": 1, \"mcpServers\": {\"\xfe\": {}}}") << true << QString();
+        QTest::newRow("byte-order mark") << QByteArray("\xEF\xBB\xBF{}") << false
+                                         << QStringLiteral("invalid JSON at offset");
+        QTest::newRow("raw TAB in a string")
+                << QByteArray("{\"mcpServers\": {\"a\": {\"command\": \"x\ty\"}}}") << false
+                << QStringLiteral("invalid JSON at offset");
+        QTest::newRow("trailing garbage") << QByteArray(R"({"mcpServers": {}} x)") << false
+                                          << QStringLiteral("invalid JSON at offset");
     }
 
     void mcpConfigShape()
@@ -1125,7 +1244,9 @@ private Q_SLOTS:
         QCOMPARE(resource->status, ResourceStatus::Unreadable);
         QCOMPARE(resource->error, QStringLiteral("open %1: Permission denied").arg(locked));
         QVERIFY(resource->payload.isEmpty());
-        QCOMPARE(resource->sizeBytes, quint64(0));
+        // Upstream reports the stat size of a file it cannot read.
+        QCOMPARE(resource->sizeBytes, quint64(QFileInfo(locked).size()));
+        QVERIFY(resource->sizeBytes > 0);
         QCOMPARE(find(snapshot, instructionId(readable))->status, ResourceStatus::Ok);
     }
 
@@ -1301,6 +1422,75 @@ private Q_SLOTS:
             QCOMPARE(replayed, full);
         }
         QVERIFY(capLineMoved);
+    }
+
+    void cachedReplayEqualsFullResolveOnRandomEdits()
+    {
+        // The fast path re-reads only the files named as changed; random edits (sizes that
+        // move the cap line, skills that turn invalid and unshadow others, symlink targets)
+        // must never make it disagree with a full walk.
+        const QString project = mkdir(QStringLiteral("project"));
+        const QString user = mkdir(QStringLiteral("user"));
+        QStringList files {
+                write(QStringLiteral("project/AGENTS.md"), "# Project\n"),
+                write(QStringLiteral("project/a/CLAUDE.md"), QByteArray(300, 'a')),
+                write(QStringLiteral("project/b/c/.cursorrules"), QByteArray(200, 'b')),
+                write(QStringLiteral("project/shared.md"), "# Shared\n"),
+                write(QStringLiteral("project/skills/good-skill/SKILL.md"),
+                      skillFile(QStringLiteral("good-skill"))),
+                write(QStringLiteral("project/.agents/skills/good-skill/SKILL.md"),
+                      skillFile(QStringLiteral("good-skill"), QStringLiteral("second"))),
+                write(QStringLiteral("project/.mcp.json"), R"({"mcpServers": {"a": {}}})"),
+                write(QStringLiteral("user/AGENTS.md"), "# User\n"),
+                write(QStringLiteral("user/skills/good-skill/SKILL.md"),
+                      skillFile(QStringLiteral("good-skill"), QStringLiteral("user"))),
+        };
+        link(path(QStringLiteral("project/shared.md")), QStringLiteral("project/d/AGENTS.md"));
+        const QList<ScanRoot> roots {ScanRoot {user, user}, ScanRoot {project, QString()}};
+        ContextResolver::Options options;
+        options.maxSnapshotBytes = 600;
+        options.maxResourceBytes = 800;
+        const ContextResolver resolver(options);
+        ContextWalk walk;
+        ContextReadCache cache;
+        const ContextSnapshot first =
+                resolver.resolve(roots, nullptr, nullptr, &walk, nullptr, &cache);
+        QCOMPARE(cache.entries.size(), walk.found.size());
+        const quint32 seed = QRandomGenerator::global()->generate();
+        qInfo("seed %u", seed);
+        QRandomGenerator random(seed);
+        const QList<QByteArray> contents {
+                "# Small\n",
+                QByteArray(20, 'x'),
+                QByteArray(500, 'y'),
+                QByteArray(900, 'z'),
+                "no front matter\n",
+                skillFile(QStringLiteral("good-skill"), QStringLiteral("e")),
+                skillFile(QStringLiteral("other-name")),
+                R"({"mcpServers": {"a": 1}})",
+                R"({"mcpServers": {}})",
+                "\xEF\xBB\xBF# BOM\n"};
+        for (int round = 0; round < 300; ++round) {
+            QSet<QString> changed;
+            const int edits = 1 + int(random.bounded(3));
+            for (int e = 0; e < edits; ++e) {
+                const QString file = files.at(qsizetype(random.bounded(quint32(files.size()))));
+                QFile out(file);
+                QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
+                out.write(contents.at(qsizetype(random.bounded(quint32(contents.size())))));
+                changed.insert(file);
+            }
+            const ContextSnapshot replayed =
+                    resolver.replay(walk, nullptr, nullptr, &cache, changed);
+            const ContextSnapshot full = resolver.resolve(roots);
+            QVERIFY2(replayed == full,
+                     qPrintable(QStringLiteral("round %1 seed %2 edited %3")
+                                        .arg(round)
+                                        .arg(seed)
+                                        .arg(QStringList(changed.cbegin(), changed.cend())
+                                                     .join(QLatin1Char(' ')))));
+        }
+        Q_UNUSED(first)
     }
 
     void replayCancelledReturnsOnlyTheError()

@@ -439,7 +439,8 @@ private Q_SLOTS:
         const quint64 before = m_view->model()->version();
         QTest::keyClick(m_view->tree(), Qt::Key_F5);
         QTRY_VERIFY(m_view->model()->version() > before);
-        QTRY_COMPARE(m_view->timeline()->topLevelItem(0)->text(2), QStringLiteral("no changes"));
+        QTRY_COMPARE(m_view->timeline()->topLevelItem(0)->text(3), QStringLiteral("no changes"));
+        QCOMPARE(m_view->timeline()->topLevelItem(0)->text(2), QStringLiteral("Resync"));
         QVERIFY(m_view->errorText().isEmpty());
     }
 
@@ -460,7 +461,9 @@ private Q_SLOTS:
         QTRY_COMPARE(timeline->topLevelItem(0)->text(0),
                      QStringLiteral("v%1").arg(m_view->model()->version()));
         QTreeWidgetItem *newest = timeline->topLevelItem(0);
-        QCOMPARE(newest->text(2), QStringLiteral("+0 −0 ~1"));
+        QCOMPARE(newest->text(3), QStringLiteral("+0 −0 ~1"));
+        QVERIFY2(newest->text(2).startsWith(QLatin1String("File change")),
+                 qPrintable(newest->text(2)));
         QCOMPARE(newest->childCount(), 1);
         QCOMPARE(newest->child(0)->text(0), QStringLiteral("~ ") + id);
         // Older versions follow, newest first.

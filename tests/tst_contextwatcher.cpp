@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "context/contextmanager.h"
 #include "context/contextresolver.h"
+#include "context/contextwatchbackend.h"
 #include "context/contextwatcher.h"
 
 #include <QDir>
@@ -16,6 +17,8 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <cerrno>
 
 #include <functional>
 #include <memory>
@@ -47,6 +50,41 @@ QByteArray skillFile(const QString &name)
 }
 
 } // namespace
+
+// Watches nothing: records what is added, and refuses the paths it is told to, with an errno.
+class FakeWatchBackend : public ContextWatchBackend
+{
+public:
+    QHash<QString, int> failures;
+
+    QHash<QString, int> addPaths(const QStringList &paths) override
+    {
+        QHash<QString, int> errors;
+        for (const QString &path : paths) {
+            if (failures.contains(path)) {
+                errors.insert(path, failures.value(path));
+            } else if (QFileInfo(path).isDir()) {
+                m_directories.append(path);
+            } else {
+                m_files.append(path);
+            }
+        }
+        return errors;
+    }
+    void removePaths(const QStringList &paths) override
+    {
+        for (const QString &path : paths) {
+            m_directories.removeAll(path);
+            m_files.removeAll(path);
+        }
+    }
+    QStringList directories() const override { return m_directories; }
+    QStringList files() const override { return m_files; }
+
+private:
+    QStringList m_directories;
+    QStringList m_files;
+};
 
 class TestContextWatcher : public QObject
 {
@@ -318,15 +356,15 @@ private Q_SLOTS:
         });
         QTest::ignoreMessage(
                 QtWarningMsg,
-                QRegularExpression(QStringLiteral("^inotify watch limit exceeded \\(ENOSPC\\): 3 "
-                                                  "of 5 paths are not watched")));
+                QRegularExpression(QStringLiteral("^watch limit of 2 reached: 3 of 5 paths are not "
+                                                  "watched")));
         QVERIFY(startAndWait(*manager));
         ContextWatcher *watcher = manager->watcher();
         QCOMPARE(watcher->watchCount(), 2);
         QVERIFY(!watcher->watchedDirectories().contains(deep));
-        QVERIFY(watcher->degradation().contains(QStringLiteral("inotify watch limit exceeded")));
+        QVERIFY(watcher->degradation().contains(QStringLiteral("watch limit of 2 reached")));
         QVERIFY(manager->snapshot().snapshotError.contains(
-                QStringLiteral("inotify watch limit exceeded")));
+                QStringLiteral("watch limit of 2 reached")));
         QCOMPARE(clock.msecsToNextTimer(), qint64(30000)); // the rescan
 
         const QString hidden = deep + QStringLiteral("/AGENTS.md");
@@ -334,8 +372,8 @@ private Q_SLOTS:
         write(hidden, "# Unwatched\n");
         QTest::ignoreMessage(
                 QtWarningMsg,
-                QRegularExpression(QStringLiteral("^inotify watch limit exceeded \\(ENOSPC\\): 4 "
-                                                  "of 6 paths are not watched")));
+                QRegularExpression(QStringLiteral("^watch limit of 2 reached: 4 of 6 paths are not "
+                                                  "watched")));
         clock.advance(29999ms);
         QCOMPARE(manager->snapshot().version, version);
         clock.advance(1ms);
@@ -344,7 +382,7 @@ private Q_SLOTS:
         }));
         QTRY_VERIFY_WITH_TIMEOUT(!manager->isResolving(), Timeout);
         QVERIFY(manager->snapshot().snapshotError.contains(
-                QStringLiteral("inotify watch limit exceeded")));
+                QStringLiteral("watch limit of 2 reached")));
         QCOMPARE(clock.msecsToNextTimer(), qint64(30000)); // and again, periodically
     }
 
@@ -436,6 +474,54 @@ private Q_SLOTS:
         QCOMPARE(unique.removeDuplicates(), 0);
         QCOMPARE(set.files,
                  (QStringList {agents, m_work + QStringLiteral("/skills/one/SKILL.md")}));
+    }
+
+    void onlyEnospcDegrades_data()
+    {
+        QTest::addColumn<int>("error");
+        QTest::addColumn<bool>("degraded");
+        QTest::newRow("ENOSPC: the inotify limit") << ENOSPC << true;
+        QTest::newRow("EACCES: that path's own problem") << EACCES << false;
+        QTest::newRow("ENOENT: gone since the walk") << ENOENT << false;
+    }
+
+    void onlyEnospcDegrades()
+    {
+        QFETCH(int, error);
+        QFETCH(bool, degraded);
+        ManualClock clock;
+        auto *backend = new FakeWatchBackend;
+        const QString refused = m_work + QStringLiteral("/refused");
+        backend->failures.insert(refused, error);
+        ContextWatcher::Options o;
+        o.clock = &clock;
+        o.backend = backend;
+        ContextWatcher watcher(o);
+        QSignalSpy failedChanged(&watcher, &ContextWatcher::failedWatchesChanged);
+        if (degraded) {
+            QTest::ignoreMessage(QtWarningMsg,
+                                 QRegularExpression(QStringLiteral("^inotify watch limit")));
+        } else {
+            QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("Cannot watch")));
+        }
+        watcher.sync({{m_work, refused}, {}});
+        QCOMPARE(watcher.watchedDirectories(), QStringList {m_work});
+        if (degraded) {
+            QCOMPARE(watcher.degradation(),
+                     QStringLiteral("inotify watch limit exceeded (ENOSPC): 1 of 2 paths are not "
+                                    "watched; rescanning every 30 s instead"));
+            QVERIFY(watcher.failedWatches().isEmpty());
+            QCOMPARE(clock.pendingTimers(), 1); // the periodic rescan
+        } else {
+            QCOMPARE(watcher.degradation(), QString());
+            QCOMPARE(watcher.failedWatches().value(refused), qt_error_string(error));
+            QCOMPARE(failedChanged.size(), 1);
+            QCOMPARE(clock.pendingTimers(), 0); // no rescans
+        }
+        // Once the path is no longer wanted, it is no longer listed.
+        watcher.sync({{m_work}, {}});
+        QVERIFY(watcher.failedWatches().isEmpty());
+        QCOMPARE(watcher.degradation(), QString());
     }
 
     void closeIsIdempotent()

@@ -160,6 +160,21 @@ KSyntaxHighlighting %4</translation>
         <source>Waiting for the control plane to answer…</source>
         <translation>Warte auf die Antwort der Steuerungsebene …</translation>
     </message>
+    <message>
+        <source>Watcher problems</source>
+        <translation>Probleme der Dateiüberwachung</translation>
+    </message>
+    <message>
+        <source>Watcher degraded: %1</source>
+        <translation>Dateiüberwachung eingeschränkt: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n path(s) cannot be watched; their changes show at the next resync:</source>
+        <translation>
+            <numerusform>%n Pfad kann nicht überwacht werden; seine Änderungen erscheinen beim nächsten Neuauflösen:</numerusform>
+            <numerusform>%n Pfade können nicht überwacht werden; ihre Änderungen erscheinen beim nächsten Neuauflösen:</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>ContextResourceModel</name>
@@ -742,6 +757,58 @@ aus Ihrer Suchwurzel %2</translation>
     <message>
         <source>The agent&apos;s working directory, walked to depth 8 for instruction files, .mcp.json and skills.</source>
         <translation>Das Arbeitsverzeichnis des Agenten, bis Tiefe 8 nach Anweisungsdateien, .mcp.json und Skills durchsucht.</translation>
+    </message>
+    <message>
+        <source>Cause</source>
+        <translation>Anlass</translation>
+    </message>
+    <message>
+        <source>Not read: %1</source>
+        <translation>Nicht gelesen: %1</translation>
+    </message>
+    <message>
+        <source>Agent started</source>
+        <translation>Agent gestartet</translation>
+    </message>
+    <message>
+        <source>File change</source>
+        <translation>Dateiänderung</translation>
+    </message>
+    <message>
+        <source>File change: %1</source>
+        <translation>Dateiänderung: %1</translation>
+    </message>
+    <message>
+        <source>Periodic rescan</source>
+        <translation>Regelmäßige Neusuche</translation>
+    </message>
+    <message>
+        <source>Resync</source>
+        <translation>Neu aufgelöst</translation>
+    </message>
+    <message>
+        <source>Source added</source>
+        <translation>Quelle hinzugefügt</translation>
+    </message>
+    <message>
+        <source>Source added: %1</source>
+        <translation>Quelle hinzugefügt: %1</translation>
+    </message>
+    <message>
+        <source>Source removed</source>
+        <translation>Quelle entfernt</translation>
+    </message>
+    <message>
+        <source>Source removed: %1</source>
+        <translation>Quelle entfernt: %1</translation>
+    </message>
+    <message>
+        <source>Push retry</source>
+        <translation>Erneute Übertragung</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>Unbekannt</translation>
     </message>
 </context>
 <context>

@@ -76,9 +76,15 @@ ContextPushPanel::ContextPushPanel(QWidget *parent)
     scroll->setWidget(details);
     m_pages->addWidget(scroll);
 
+    // The watcher's troubles concern every agent, pushing or not.
+    m_watchProblems = valueLabel(QStringLiteral("watchProblems"), tr("Watcher problems"), this);
+    m_watchProblems->setMargin(8);
+    m_watchProblems->hide();
+
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_pages);
+    layout->addWidget(m_watchProblems);
 
     m_tick->setInterval(CountdownInterval);
     connect(m_tick, &QTimer::timeout, this, &ContextPushPanel::updateCountdown);
@@ -108,6 +114,19 @@ void ContextPushPanel::setStatus(const ContextPushStatus &status)
                                       .arg(status.lastPushedVersion));
     }
     m_lastError->setText(status.lastError.isEmpty() ? tr("None") : status.lastError);
+    QStringList problems;
+    if (!status.watchDegradation.isEmpty()) {
+        problems.append(tr("Watcher degraded: %1").arg(status.watchDegradation));
+    }
+    if (!status.watchFailures.isEmpty()) {
+        problems.append(tr("%n path(s) cannot be watched; their changes show at the next resync:",
+                           nullptr, int(status.watchFailures.size())));
+        for (const QString &failure : status.watchFailures) {
+            problems.append(QStringLiteral("  ") + failure);
+        }
+    }
+    m_watchProblems->setText(problems.join(QLatin1Char('\n')));
+    m_watchProblems->setVisible(!problems.isEmpty());
     m_retry->setEnabled(status.state == State::BackingOff);
     if (status.state == State::BackingOff) {
         m_tick->start();

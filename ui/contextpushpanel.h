@@ -47,6 +47,7 @@ private:
     QLabel *m_lastPushed;
     QLabel *m_lastError;
     QLabel *m_countdown;
+    QLabel *m_watchProblems;
     QPushButton *m_retry;
     QTimer *m_tick;
 };

@@ -20,6 +20,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QGuiApplication>
@@ -35,6 +36,7 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QStyle>
 #include <QTabWidget>
 #include <QToolBar>
 #include <QToolButton>
@@ -519,11 +521,13 @@ QWidget *ContextView::createTimeline(QWidget *parent)
     m_timeline = new QTreeWidget(parent);
     m_timeline->setObjectName(QStringLiteral("timelineTree"));
     m_timeline->setAccessibleName(tr("Snapshot timeline"));
-    m_timeline->setHeaderLabels({tr("Version"), tr("Published"), tr("Changes"), tr("Hash")});
+    m_timeline->setHeaderLabels(
+            {tr("Version"), tr("Published"), tr("Cause"), tr("Changes"), tr("Hash")});
     m_timeline->setUniformRowHeights(true);
     m_timeline->setColumnWidth(0, 90);
     m_timeline->setColumnWidth(1, 100);
-    m_timeline->setColumnWidth(2, 120);
+    m_timeline->setColumnWidth(2, 200);
+    m_timeline->setColumnWidth(3, 120);
     m_timeline->setRootIsDecorated(true);
     return m_timeline;
 }
@@ -799,12 +803,49 @@ void ContextView::onSources(const QStringList &sources)
     m_sourceList->clear();
     for (const QString &path : sources) {
         auto *item = new QListWidgetItem(path, m_sourceList);
-        item->setToolTip(tr("Your scan root %1").arg(path));
+        const QString rejection = m_client ? m_client->sourceRejection(path) : QString();
+        if (rejection.isEmpty()) {
+            item->setToolTip(tr("Your scan root %1").arg(path));
+        } else {
+            // Shown, not hidden: the user added it and must see why nothing comes from it.
+            item->setIcon(style()->standardIcon(QStyle::SP_MessageBoxWarning));
+            item->setForeground(palette().color(QPalette::PlaceholderText));
+            item->setToolTip(tr("Not read: %1").arg(rejection));
+            item->setData(Qt::UserRole, rejection);
+        }
         if (path == selectedPath) {
             item->setSelected(true);
         }
     }
     m_removeSource->setEnabled(m_client && !m_sourceList->selectedItems().isEmpty());
+}
+
+QString ContextView::causeText(const ContextTimelineEntry &entry)
+{
+    const QString name = QFileInfo(entry.triggerPath).fileName();
+    const QString trigger = entry.trigger;
+    if (trigger == QLatin1StringView(ContextTimelineEntry::TriggerStart)) {
+        return tr("Agent started");
+    }
+    if (trigger == QLatin1StringView(ContextTimelineEntry::TriggerWatcher)) {
+        return name.isEmpty() ? tr("File change") : tr("File change: %1").arg(name);
+    }
+    if (trigger == QLatin1StringView(ContextTimelineEntry::TriggerRescan)) {
+        return tr("Periodic rescan");
+    }
+    if (trigger == QLatin1StringView(ContextTimelineEntry::TriggerResync)) {
+        return tr("Resync");
+    }
+    if (trigger == QLatin1StringView(ContextTimelineEntry::TriggerSourceAdded)) {
+        return name.isEmpty() ? tr("Source added") : tr("Source added: %1").arg(name);
+    }
+    if (trigger == QLatin1StringView(ContextTimelineEntry::TriggerSourceRemoved)) {
+        return name.isEmpty() ? tr("Source removed") : tr("Source removed: %1").arg(name);
+    }
+    if (trigger == QLatin1StringView(ContextTimelineEntry::TriggerPushRetry)) {
+        return tr("Push retry");
+    }
+    return trigger.isEmpty() ? tr("Unknown") : trigger;
 }
 
 void ContextView::onTimeline(const QList<ContextTimelineEntry> &timeline)
@@ -843,14 +884,15 @@ void ContextView::onTimeline(const QList<ContextTimelineEntry> &timeline)
                 new QTreeWidgetItem(m_timeline,
                                     {tr("v%1").arg(entry.version),
                                      locale.toString(published.time(), QStringLiteral("HH:mm:ss")),
-                                     changes, shortHash(entry.aggregateHash)});
+                                     causeText(entry), changes, shortHash(entry.aggregateHash)});
         item->setData(0, Qt::UserRole, qulonglong(entry.version));
         item->setToolTip(1, locale.toString(published, QLocale::LongFormat));
-        item->setToolTip(2,
+        item->setToolTip(2, entry.triggerPath.isEmpty() ? causeText(entry) : entry.triggerPath);
+        item->setToolTip(3,
                          tr("%n added, ", nullptr, int(entry.added.size())) +
                                  tr("%n removed, ", nullptr, int(entry.removed.size())) +
                                  tr("%n changed", nullptr, int(entry.changed.size())));
-        item->setToolTip(3, hex(entry.aggregateHash));
+        item->setToolTip(4, hex(entry.aggregateHash));
         addIds(item, QStringLiteral("+"), entry.added);
         addIds(item, QStringLiteral("−"), entry.removed);
         addIds(item, QStringLiteral("~"), entry.changed);

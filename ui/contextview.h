@@ -106,6 +106,7 @@ private:
     void onSnapshot(const ContextSnapshot &snapshot);
     void onSources(const QStringList &sources);
     void onTimeline(const QList<ContextTimelineEntry> &timeline);
+    static QString causeText(const ContextTimelineEntry &entry);
     void onResolving(bool resolving);
     void onConnected(bool connected);
     void updateHeader();

@@ -1,5 +1,7 @@
 #include "contextapi.h"
 
+#include "contextwatcher.h"
+
 #include "contextmanager.h"
 #include "contextpushloop.h"
 #include "http/apiserver.h"
@@ -16,18 +18,36 @@ using JsonResponse::goQuoted;
 
 namespace {
 
-QJsonArray sourcesJson(const QStringList &sources)
+// Upstream's [{"path"}], plus our "status" ("ok" or "rejected") and the rejection's "error".
+QJsonArray sourcesJson(const ContextManager *manager)
 {
     QJsonArray array;
-    for (const QString &path : sources) {
-        array.append(QJsonObject {{QStringLiteral("path"), path}});
+    for (const QString &path : manager->sources()) {
+        const QString rejection = manager->sourceRejection(path);
+        QJsonObject source {
+                {QStringLiteral("path"), path},
+                {QStringLiteral("status"),
+                 rejection.isEmpty() ? QStringLiteral("ok") : QStringLiteral("rejected")}};
+        if (!rejection.isEmpty()) {
+            source.insert(QStringLiteral("error"), rejection);
+        }
+        array.append(source);
     }
     return array;
 }
 
-QJsonObject pushStatusJson(const ContextPushLoop *loop)
+QJsonObject pushStatusJson(const ContextPushLoop *loop, const ContextManager *manager)
 {
-    return loop ? loop->status().toJson() : ContextPushStatus().toJson();
+    ContextPushStatus status = loop ? loop->status() : ContextPushStatus();
+    status.watchDegradation = manager->watcherDegradation();
+    if (const ContextWatcher *watcher = manager->watcher()) {
+        const QHash<QString, QString> failed = watcher->failedWatches();
+        for (auto it = failed.constBegin(); it != failed.constEnd(); ++it) {
+            status.watchFailures.append(it.key() + QStringLiteral(": ") + it.value());
+        }
+        status.watchFailures.sort();
+    }
+    return status.toJson();
 }
 
 } // namespace
@@ -80,7 +100,7 @@ ContextApi::~ContextApi() = default;
 
 void ContextApi::handleListSources(const ApiRequest &, HttpResponder &responder)
 {
-    JsonResponse::write(responder, Status::Ok, sourcesJson(m_manager->sources()));
+    JsonResponse::write(responder, Status::Ok, sourcesJson(m_manager));
 }
 
 std::optional<QString> ContextApi::parseAddSourceRequest(const ApiRequest &request,
@@ -211,6 +231,12 @@ void ContextApi::handleContent(const ApiRequest &request, HttpResponder &respond
                             .arg(resource.source));
             return;
         }
+        QString reason;
+        if (resource.status == ResourceStatus::Ok && !m_manager->mayServe(resource, &reason)) {
+            JsonResponse::message(responder, Status::Forbidden,
+                                  QStringLiteral("Resource is outside the scan roots."), reason);
+            return;
+        }
         if (resource.status != ResourceStatus::Ok) {
             JsonResponse::message(
                     responder, Status::NotFound, QStringLiteral("Resource has no content."),
@@ -243,7 +269,7 @@ void ContextApi::handleTimeline(const ApiRequest &, HttpResponder &responder)
 
 void ContextApi::handlePushStatus(const ApiRequest &, HttpResponder &responder)
 {
-    JsonResponse::write(responder, Status::Ok, pushStatusJson(m_pushLoop));
+    JsonResponse::write(responder, Status::Ok, pushStatusJson(m_pushLoop, m_manager));
 }
 
 void ContextApi::handlePushRetry(const ApiRequest &, HttpResponder &responder)
@@ -262,7 +288,10 @@ void ContextApi::handlePushRetry(const ApiRequest &, HttpResponder &responder)
         return;
     }
     m_pushLoop->retryNow();
-    JsonResponse::write(responder, Status::Ok, pushStatusJson(m_pushLoop));
+    // The retried push goes out as it was; a resolve now makes sure the next one carries what
+    // is on disk (the timeline names it a push retry).
+    m_manager->resync(ContextManager::Trigger::PushRetry);
+    JsonResponse::write(responder, Status::Ok, pushStatusJson(m_pushLoop, m_manager));
 }
 
 void ContextApi::handleWatch(QWebSocket *socket)
@@ -276,8 +305,8 @@ void ContextApi::handleWatch(QWebSocket *socket)
     JsonResponse::send(socket,
                        {{QStringLiteral("type"), QStringLiteral("hello")},
                         {QStringLiteral("snapshot"), m_manager->snapshot().toJson()},
-                        {QStringLiteral("sources"), sourcesJson(m_manager->sources())},
-                        {QStringLiteral("push"), pushStatusJson(m_pushLoop)},
+                        {QStringLiteral("sources"), sourcesJson(m_manager)},
+                        {QStringLiteral("push"), pushStatusJson(m_pushLoop, m_manager)},
                         {QStringLiteral("timeline"), timeline},
                         {QStringLiteral("resolving"), m_manager->isResolving()}});
     connect(m_manager, &ContextManager::snapshotChanged, socket,
@@ -290,22 +319,26 @@ void ContextApi::handleWatch(QWebSocket *socket)
                 }
                 JsonResponse::send(socket, o);
             });
-    connect(m_manager, &ContextManager::sourcesChanged, socket,
-            [socket](const QStringList &sources) {
-                JsonResponse::send(socket,
-                                   {{QStringLiteral("type"), QStringLiteral("sources")},
-                                    {QStringLiteral("sources"), sourcesJson(sources)}});
-            });
+    connect(m_manager, &ContextManager::sourcesChanged, socket, [this, socket] {
+        JsonResponse::send(socket,
+                           {{QStringLiteral("type"), QStringLiteral("sources")},
+                            {QStringLiteral("sources"), sourcesJson(m_manager)}});
+    });
     connect(m_manager, &ContextManager::resolvingChanged, socket, [socket](bool resolving) {
         JsonResponse::send(socket,
                            {{QStringLiteral("type"), QStringLiteral("resolving")},
                             {QStringLiteral("resolving"), resolving}});
     });
+    const auto sendPush = [this, socket] {
+        JsonResponse::send(socket,
+                           {{QStringLiteral("type"), QStringLiteral("push")},
+                            {QStringLiteral("push"), pushStatusJson(m_pushLoop, m_manager)}});
+    };
     if (m_pushLoop) {
-        connect(m_pushLoop, &ContextPushLoop::statusChanged, socket, [this, socket] {
-            JsonResponse::send(socket,
-                               {{QStringLiteral("type"), QStringLiteral("push")},
-                                {QStringLiteral("push"), pushStatusJson(m_pushLoop)}});
-        });
+        connect(m_pushLoop, &ContextPushLoop::statusChanged, socket, sendPush);
+    }
+    if (ContextWatcher *watcher = m_manager->watcher()) {
+        connect(watcher, &ContextWatcher::failedWatchesChanged, socket, sendPush);
+        connect(watcher, &ContextWatcher::degradationChanged, socket, sendPush);
     }
 }

@@ -94,8 +94,14 @@ bool ContextClient::isConnected() const
 void ContextClient::setSources(const QJsonArray &sources)
 {
     m_sources.clear();
+    m_rejections.clear();
     for (const QJsonValue &v : sources) {
-        m_sources.append(v.toObject().value(QStringLiteral("path")).toString());
+        const QJsonObject source = v.toObject();
+        const QString path = source.value(QStringLiteral("path")).toString();
+        m_sources.append(path);
+        if (source.value(QStringLiteral("status")).toString() == QLatin1String("rejected")) {
+            m_rejections.insert(path, source.value(QStringLiteral("error")).toString());
+        }
     }
     Q_EMIT sourcesReceived(m_sources);
 }

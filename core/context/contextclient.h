@@ -5,6 +5,7 @@
 #include "contexttimelineentry.h"
 #include "http/apiclient.h"
 
+#include <QHash>
 #include <QObject>
 #include <QPointer>
 
@@ -41,6 +42,8 @@ public:
     // The latest state the watch delivered.
     ContextSnapshot lastSnapshot() const { return m_snapshot; }
     QStringList lastSources() const { return m_sources; }
+    // Why the agent does not read a source now (it resolved outside the allowed roots).
+    QString sourceRejection(const QString &path) const { return m_rejections.value(path); }
     ContextPushStatus lastPushStatus() const { return m_push; }
     QList<ContextTimelineEntry> timeline() const { return m_timeline; }
     bool isResolving() const { return m_resolving; }
@@ -62,6 +65,7 @@ private:
     ReconnectingWebSocket *m_socket = nullptr;
     ContextSnapshot m_snapshot;
     QStringList m_sources;
+    QHash<QString, QString> m_rejections;
     ContextPushStatus m_push;
     QList<ContextTimelineEntry> m_timeline;
     bool m_resolving = false;

@@ -20,7 +20,10 @@ struct ResolveResult
     std::shared_ptr<const ContextWalk> walk; // of a full resolve; the replayed one otherwise
     QList<ScanRoot> roots;
     QStringList directories;
+    QList<RejectedSource> rejected;
+    ContextReadCache cache;
     bool replayed = false;
+    bool watchSetChanged = true; // false: the same set as the last sync, nothing to do
 };
 
 } // namespace
@@ -28,6 +31,10 @@ struct ResolveResult
 struct ContextManager::Job
 {
     quint64 generation = 0;
+    Trigger trigger = Trigger::Start;
+    QString triggerPath;
+    // Publishes even an unchanged result (an explicit request, or one it overtook).
+    bool explicitRequest = false;
     QList<quint64> tickets;
     std::atomic_bool cancelled {false};
     QFutureWatcher<ResolveResult> watcher;
@@ -46,6 +53,7 @@ ContextManager::ContextManager(Options options, QObject *parent)
             qCWarning(lcContext) << "Skipping initial source" << path << ":" << error;
         } else if (!m_sources.contains(*identity)) {
             m_sources.append(*identity);
+            m_trusted.insert(*identity);
         }
     }
     if (m_options.watch) {
@@ -55,9 +63,12 @@ ContextManager::ContextManager(Options options, QObject *parent)
         watcherOptions.degradedRescanInterval = m_options.degradedRescanInterval;
         watcherOptions.clock = m_clock;
         m_watcher = new ContextWatcher(watcherOptions, this);
-        connect(m_watcher, &ContextWatcher::changed, this, [this](bool structural) {
-            startResolve(structural ? ResolveMode::Full : ResolveMode::Replay);
-        });
+        connect(m_watcher, &ContextWatcher::changed, this,
+                [this](bool structural, const QString &firstPath, bool rescan,
+                       const QStringList &files) {
+                    startResolve(structural ? ResolveMode::Full : ResolveMode::Replay,
+                                 rescan ? Trigger::Rescan : Trigger::Watcher, firstPath, files);
+                });
     }
 }
 
@@ -71,6 +82,27 @@ ContextManager::~ContextManager()
     for (const auto &job : m_superseded) {
         job->watcher.waitForFinished();
     }
+}
+
+QString ContextManager::triggerName(Trigger trigger)
+{
+    switch (trigger) {
+    case Trigger::Start:
+        return QLatin1StringView(ContextTimelineEntry::TriggerStart);
+    case Trigger::Watcher:
+        return QLatin1StringView(ContextTimelineEntry::TriggerWatcher);
+    case Trigger::Rescan:
+        return QLatin1StringView(ContextTimelineEntry::TriggerRescan);
+    case Trigger::Resync:
+        return QLatin1StringView(ContextTimelineEntry::TriggerResync);
+    case Trigger::SourceAdded:
+        return QLatin1StringView(ContextTimelineEntry::TriggerSourceAdded);
+    case Trigger::SourceRemoved:
+        return QLatin1StringView(ContextTimelineEntry::TriggerSourceRemoved);
+    case Trigger::PushRetry:
+        return QLatin1StringView(ContextTimelineEntry::TriggerPushRetry);
+    }
+    return QString();
 }
 
 QString ContextManager::home() const
@@ -89,7 +121,7 @@ void ContextManager::start()
         return;
     }
     m_started = true;
-    startResolve();
+    startResolve(ResolveMode::Full, Trigger::Start);
 }
 
 void ContextManager::close()
@@ -122,8 +154,12 @@ QList<ScanRoot> ContextManager::scanRoots() const
     // User sources in insertion order, then the built-in roots, then the working directory;
     // read afresh on each resolve so a late working directory is picked up.
     QList<ScanRoot> roots;
+    const QStringList allowed = effectiveAllowedRoots();
     for (const QString &source : m_sources) {
-        roots.append(ScanRoot {source, source});
+        // Runtime sources are judged again at every resolve: what was a folder when added may
+        // have become a symlink out of the allowed roots since.
+        roots.append(
+                ScanRoot {source, source, m_trusted.contains(source) ? QStringList() : allowed});
     }
     if (m_options.includeBuiltinRoots) {
         roots.append(ContextResolver::defaultBuiltinRoots(home()));
@@ -185,8 +221,36 @@ std::optional<QString> ContextManager::addSource(const QString &path, QString *e
     }
     m_sources.append(*identity);
     Q_EMIT sourcesChanged(m_sources);
-    startResolve();
+    startResolve(ResolveMode::Full, Trigger::SourceAdded, *identity);
     return identity;
+}
+
+bool ContextManager::mayServe(const ContextResource &resource, QString *reason) const
+{
+    QString file = resource.source;
+    if (resource.kind == ResourceKind::Skill) {
+        file += QStringLiteral("/SKILL.md");
+    }
+    const QString real = QFileInfo(file).canonicalFilePath();
+    if (real.isEmpty()) {
+        *reason = QStringLiteral("%1 is gone").arg(file);
+        return false;
+    }
+    for (const ScanRoot &root : scanRoots()) {
+        QString why;
+        if (!ContextResolver::sourceIsAllowed(root, &why)) {
+            continue;
+        }
+        const QString realRoot = QFileInfo(root.path).canonicalFilePath();
+        if (!realRoot.isEmpty() &&
+            (ContextPaths::pathHasPrefix(real, realRoot) ||
+             (QFileInfo(realRoot).isFile() && real == realRoot))) {
+            return true;
+        }
+    }
+    *reason = QStringLiteral("%1 now resolves to %2, outside every scan root that may be read")
+                      .arg(file, real);
+    return false;
 }
 
 bool ContextManager::removeSource(const QString &path, QString *error)
@@ -197,8 +261,10 @@ bool ContextManager::removeSource(const QString &path, QString *error)
         *error = QStringLiteral("source not found");
         return false;
     }
+    m_trusted.remove(*identity);
+    m_rejected.remove(*identity);
     Q_EMIT sourcesChanged(m_sources);
-    startResolve();
+    startResolve(ResolveMode::Full, Trigger::SourceRemoved, *identity);
     return true;
 }
 
@@ -224,16 +290,17 @@ void ContextManager::seedSources(const QStringList &paths)
         }
         if (!m_sources.contains(*identity)) {
             m_sources.append(*identity);
+            m_trusted.insert(*identity);
             added = true;
         }
     }
     if (added) {
         Q_EMIT sourcesChanged(m_sources);
-        startResolve();
+        startResolve(ResolveMode::Full, Trigger::SourceAdded);
     }
 }
 
-quint64 ContextManager::resync()
+quint64 ContextManager::resync(Trigger trigger)
 {
     const quint64 ticket = ++m_ticketsIssued;
     // Closed, or not started (upstream: not ready answers the placeholder without scanning).
@@ -243,7 +310,7 @@ quint64 ContextManager::resync()
                 Qt::QueuedConnection);
         return ticket;
     }
-    startResolve();
+    startResolve(ResolveMode::Full, trigger);
     m_running->tickets.append(ticket);
     return ticket;
 }
@@ -253,7 +320,8 @@ QString ContextManager::watcherDegradation() const
     return m_watcher ? m_watcher->degradation() : QString();
 }
 
-void ContextManager::startResolve(ResolveMode mode)
+void ContextManager::startResolve(ResolveMode mode, Trigger trigger, const QString &triggerPath,
+                                  const QStringList &changedFiles)
 {
     if (m_closed || !m_started) {
         return;
@@ -265,10 +333,19 @@ void ContextManager::startResolve(ResolveMode mode)
             mode == ResolveMode::Replay && !m_running && m_lastWalk && roots == m_lastRoots;
     auto job = std::make_unique<Job>();
     job->generation = ++m_generation;
+    job->trigger = trigger;
+    job->triggerPath = triggerPath;
+    job->explicitRequest = trigger != Trigger::Watcher && trigger != Trigger::Rescan;
     if (m_running) {
-        // Overtaken: stop it early; its waiters get this newer resolve instead.
+        // Overtaken: stop it early; its waiters get this newer resolve instead, and an
+        // explicit request stays explicit (and named) when the watcher overtakes it.
         m_running->cancelled = true;
         job->tickets = std::exchange(m_running->tickets, {});
+        if (m_running->explicitRequest && !job->explicitRequest) {
+            job->trigger = m_running->trigger;
+            job->triggerPath = m_running->triggerPath;
+            job->explicitRequest = true;
+        }
         m_superseded.push_back(std::move(m_running));
     }
     Job *raw = job.get();
@@ -278,24 +355,39 @@ void ContextManager::startResolve(ResolveMode mode)
     const bool watch = m_watcher != nullptr;
     const std::shared_ptr<const ContextWalk> lastWalk = replay ? m_lastWalk : nullptr;
     const QStringList lastDirectories = replay ? m_lastDirectories : QStringList();
+    // A replay re-reads only the files that changed; the others come from the cache.
+    const ContextReadCache cache = replay ? m_readCache : ContextReadCache();
+    const QSet<QString> changed(changedFiles.cbegin(), changedFiles.cend());
+    const ContextWatcher::WatchSet lastWatchSet = m_lastWatchSet;
     raw->watcher.setFuture(QtConcurrent::run([resolver, roots, raw, maxDepth, watch, lastWalk,
-                                              lastDirectories] {
+                                              lastDirectories, cache, changed, lastWatchSet] {
         ResolveResult result;
         result.roots = roots;
         if (lastWalk) {
-            result.snapshot = resolver.replay(*lastWalk, &raw->cancelled);
+            result.cache = cache;
+            result.snapshot = resolver.replay(*lastWalk, &raw->cancelled, &result.rejected,
+                                              &result.cache, changed);
             result.walk = lastWalk;
             result.directories = lastDirectories;
             result.replayed = true;
         } else {
             auto walk = std::make_shared<ContextWalk>();
-            result.snapshot = resolver.resolve(roots, &raw->cancelled,
-                                               watch ? &result.directories : nullptr, walk.get());
+            result.snapshot =
+                    resolver.resolve(roots, &raw->cancelled, watch ? &result.directories : nullptr,
+                                     walk.get(), &result.rejected, &result.cache);
             result.walk = std::move(walk);
         }
-        if (watch && !raw->cancelled) {
+        if (watch && !raw->cancelled && lastWalk && !lastWatchSet.directories.isEmpty()) {
+            // A replay walked no folder: the folders to watch are the last ones.
+            result.watchSet.directories = lastWatchSet.directories;
+            result.watchSet.files = ContextWatcher::filesFor(result.snapshot);
+            result.watchSetChanged = result.watchSet.files != lastWatchSet.files;
+        } else if (watch && !raw->cancelled) {
             result.watchSet = ContextWatcher::watchSetFor(roots, result.directories,
                                                           result.snapshot, maxDepth);
+            // Compared here, off the GUI thread: an edit in place changes no watch.
+            result.watchSetChanged = result.watchSet.directories != lastWatchSet.directories ||
+                    result.watchSet.files != lastWatchSet.files;
         }
         return result;
     }));
@@ -318,19 +410,43 @@ void ContextManager::onResolved(Job *job)
         return; // a cancelled resolve publishes nothing
     }
     ResolveResult result = finished->watcher.result();
+    QHash<QString, QString> rejected;
+    for (const RejectedSource &r : std::as_const(result.rejected)) {
+        rejected.insert(r.source, r.reason);
+    }
+    if (rejected != m_rejected) {
+        m_rejected = rejected;
+        Q_EMIT sourcesChanged(m_sources); // their status changed
+    }
     m_lastWalk = result.walk;
+    m_readCache = std::move(result.cache);
     m_lastRoots = result.roots;
     m_lastDirectories = result.directories;
     ContextSnapshot next = std::move(result.snapshot);
-    next.version = ++m_version;
     // Watch first: the watches that go with this snapshot decide whether it is degraded.
-    if (m_watcher) {
+    // (A watch the kernel dropped, a file replaced by rename, shows as a count that is off.)
+    if (m_watcher &&
+        (result.watchSetChanged ||
+         m_watcher->watchCount() !=
+                 result.watchSet.directories.size() + result.watchSet.files.size())) {
         m_watcher->sync(result.watchSet);
+        m_lastWatchSet = result.watchSet;
     }
     if (next.snapshotError.isEmpty() && m_watcher && !m_watcher->degradation().isEmpty()) {
         next.snapshotError = m_watcher->degradation();
     }
-    recordTimeline(m_snapshot, next);
+    // A watcher event that changed nothing we report (a file created in a watched parent of
+    // a missing root, a write to an unrelated file) is not a version.
+    if (!finished->explicitRequest && m_snapshot.version > 0) {
+        next.version = m_snapshot.version;
+        if (next == m_snapshot) {
+            qCDebug(lcContext) << "Resolve after" << triggerName(finished->trigger)
+                               << finished->triggerPath << "changed nothing; not published";
+            return;
+        }
+    }
+    next.version = ++m_version;
+    recordTimeline(m_snapshot, next, *finished);
     m_snapshot = next;
     qCDebug(lcContext) << "Published version" << next.version << "with" << next.resources.size()
                        << "resources";
@@ -340,10 +456,13 @@ void ContextManager::onResolved(Job *job)
     }
 }
 
-void ContextManager::recordTimeline(const ContextSnapshot &previous, const ContextSnapshot &next)
+void ContextManager::recordTimeline(const ContextSnapshot &previous, const ContextSnapshot &next,
+                                    const Job &job)
 {
     ContextTimelineEntry entry;
     entry.version = next.version;
+    entry.trigger = triggerName(job.trigger);
+    entry.triggerPath = job.triggerPath;
     entry.publishedAtMSecs = m_clock->nowMSecs();
     entry.aggregateHash = next.aggregateHash;
     QHash<QString, const ContextResource *> before;

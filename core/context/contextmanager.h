@@ -4,21 +4,23 @@
 #include "contextresolver.h"
 #include "contextsnapshot.h"
 #include "contexttimelineentry.h"
+#include "contextwatcher.h"
 
 #include <QFutureWatcher>
+#include <QHash>
 #include <QObject>
+#include <QSet>
 
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 
-class ContextWatcher;
-
 // Owns the context of one agent: the user's scan roots, the current snapshot and its history.
 // Resolves off the GUI thread; a resolve overtaken by a newer one, or cancelled, publishes
-// nothing. Every published resolve gets the next version and is announced by
-// snapshotChanged(), whether or not anything changed (as upstream).
+// nothing. A resolve the watcher started publishes only when its result differs from the
+// published snapshot (resources, hash or snapshot error); an explicit one (start, Resync, a
+// source added or removed, a push retry) always gets the next version, as upstream's.
 class ContextManager : public QObject
 {
     Q_OBJECT
@@ -29,6 +31,10 @@ public:
 
     // The last versions kept for the timeline.
     static constexpr int TimelineLength = 50;
+
+    // What started a resolve; recorded in the timeline.
+    enum class Trigger { Start, Watcher, Rescan, Resync, SourceAdded, SourceRemoved, PushRetry };
+    static QString triggerName(Trigger trigger);
 
     struct Options
     {
@@ -61,6 +67,12 @@ public:
     ContextSnapshot snapshot() const { return m_snapshot; }
     QList<ContextTimelineEntry> timeline() const { return m_timeline; }
     QStringList sources() const { return m_sources; }
+    // Why a runtime source is not read now (it resolved outside the allowed roots at the last
+    // resolve); empty when it is read.
+    QString sourceRejection(const QString &source) const { return m_rejected.value(source); }
+    // Whether the file behind `resource` may be served: its real path still inside a scan root
+    // that may be read now (checked when asked, not only at the last resolve).
+    bool mayServe(const ContextResource &resource, QString *reason) const;
     QList<ScanRoot> scanRoots() const;
     QStringList effectiveAllowedRoots() const;
     QString workingDirectory() const;
@@ -77,7 +89,7 @@ public:
 
     // Resolves now. The returned ticket is passed to resyncFinished() once this resolve has
     // been published, or was overtaken (then with the snapshot current at that time).
-    quint64 resync();
+    quint64 resync(Trigger trigger = Trigger::Resync);
     bool isResolving() const { return m_running != nullptr; }
     QString watcherDegradation() const;
     ContextWatcher *watcher() const { return m_watcher; }
@@ -94,9 +106,11 @@ Q_SIGNALS:
 private:
     struct Job;
     enum class ResolveMode { Full, Replay };
-    void startResolve(ResolveMode mode = ResolveMode::Full);
+    void startResolve(ResolveMode mode, Trigger trigger, const QString &triggerPath = {},
+                      const QStringList &changedFiles = {});
     void onResolved(Job *job);
-    void recordTimeline(const ContextSnapshot &previous, const ContextSnapshot &next);
+    void recordTimeline(const ContextSnapshot &previous, const ContextSnapshot &next,
+                        const Job &job);
     QString home() const;
 
     Options m_options;
@@ -104,6 +118,8 @@ private:
     ContextResolver m_resolver;
     ContextWatcher *m_watcher = nullptr;
     QStringList m_sources;
+    QSet<QString> m_trusted; // initial and seeded sources: not judged against allowed roots
+    QHash<QString, QString> m_rejected; // source -> reason, from the last resolve
     ContextSnapshot m_snapshot;
     QList<ContextTimelineEntry> m_timeline;
     quint64 m_version = 0;
@@ -112,6 +128,8 @@ private:
     std::unique_ptr<Job> m_running; // the newest resolve, while it runs
     // The last published full walk: file-only changes replay it instead of walking again.
     std::shared_ptr<const ContextWalk> m_lastWalk;
+    ContextReadCache m_readCache; // what each file of m_lastWalk read as
+    ContextWatcher::WatchSet m_lastWatchSet; // what the watcher was last synced to
     QList<ScanRoot> m_lastRoots;
     QStringList m_lastDirectories;
     std::vector<std::unique_ptr<Job>> m_superseded; // cancelled, still finishing

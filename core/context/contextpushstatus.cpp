@@ -1,5 +1,7 @@
 #include "contextpushstatus.h"
 
+#include <QJsonArray>
+
 QString ContextPushStatus::stateName(State state)
 {
     switch (state) {
@@ -42,6 +44,12 @@ QJsonObject ContextPushStatus::toJson() const
     if (!stopReason.isEmpty()) {
         o.insert(QStringLiteral("stop_reason"), stopReason);
     }
+    if (!watchDegradation.isEmpty()) {
+        o.insert(QStringLiteral("watch_degradation"), watchDegradation);
+    }
+    if (!watchFailures.isEmpty()) {
+        o.insert(QStringLiteral("watch_failures"), QJsonArray::fromStringList(watchFailures));
+    }
     return o;
 }
 
@@ -55,5 +63,9 @@ ContextPushStatus ContextPushStatus::fromJson(const QJsonObject &o)
     s.lastPushedVersion = quint64(o.value(QStringLiteral("last_pushed_version")).toInteger());
     s.lastAccepted = o.value(QStringLiteral("last_accepted")).toBool();
     s.stopReason = o.value(QStringLiteral("stop_reason")).toString();
+    s.watchDegradation = o.value(QStringLiteral("watch_degradation")).toString();
+    for (const QJsonValue &failure : o.value(QStringLiteral("watch_failures")).toArray()) {
+        s.watchFailures.append(failure.toString());
+    }
     return s;
 }

@@ -2,6 +2,7 @@
 
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 
 // Where the push of context to the control plane stands, as the API reports it and the UI
 // shows it.
@@ -16,6 +17,10 @@ struct ContextPushStatus
     quint64 lastPushedVersion = 0;
     bool lastAccepted = false;
     QString stopReason;
+    // Not the push's own: how the agent's watcher copes, shown beside it. Why it rescans
+    // instead of watching (the inotify limit), and the paths it cannot watch ("path: reason").
+    QString watchDegradation;
+    QStringList watchFailures;
 
     static QString stateName(State state);
     static State stateFromName(const QString &name);

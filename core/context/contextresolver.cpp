@@ -9,9 +9,13 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLoggingCategory>
+#include <QMap>
+#include <QRegularExpression>
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -19,6 +23,7 @@
 #include <cstring>
 #include <memory>
 
+#include <climits>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -112,7 +117,63 @@ bool isKebabCase(const QString &name)
     });
 }
 
-// An instruction file's description: its first non-empty line without leading '#' marks.
+// unicode.IsSpace, which Go's strings.TrimSpace trims: ASCII space and controls, NEL, NBSP,
+// and the Unicode space separators (U+FEFF, a byte-order mark, is not one).
+bool isGoSpace(char32_t c)
+{
+    switch (c) {
+    case '\t':
+    case '\n':
+    case '\v':
+    case '\f':
+    case '\r':
+    case ' ':
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
+        return true;
+    default:
+        return c >= 0x2000 && c <= 0x200A;
+    }
+}
+
+// strings.TrimSpace, over UTF-16 (an invalid byte became U+FFFD, which is not a space).
+QString goTrimSpace(const QString &text)
+{
+    const auto isSpaceAt = [&text](qsizetype i, qsizetype *width) {
+        const QChar c = text.at(i);
+        char32_t point = c.unicode();
+        *width = 1;
+        if (c.isHighSurrogate() && i + 1 < text.size() && text.at(i + 1).isLowSurrogate()) {
+            point = QChar::surrogateToUcs4(c, text.at(i + 1));
+            *width = 2;
+        }
+        return isGoSpace(point);
+    };
+    qsizetype start = 0;
+    qsizetype width = 1;
+    while (start < text.size() && isSpaceAt(start, &width)) {
+        start += width;
+    }
+    qsizetype end = text.size();
+    while (end > start) {
+        const qsizetype last =
+                text.at(end - 1).isLowSurrogate() && end - 2 >= start ? end - 2 : end - 1;
+        if (!isSpaceAt(last, &width)) {
+            break;
+        }
+        end = last;
+    }
+    return text.mid(start, end - start);
+}
+
+// An instruction file's description: its first line that is not blank after Go's TrimSpace,
+// without leading '#' marks (strings.TrimSpace(strings.TrimLeft(line, "#")), as upstream).
 QString firstLine(const QByteArray &content)
 {
     qsizetype start = 0;
@@ -121,49 +182,174 @@ QString firstLine(const QByteArray &content)
         if (end < 0) {
             end = content.size();
         }
-        const QByteArrayView line = QByteArrayView(content).sliced(start, end - start).trimmed();
+        // A leading BOM stays in the text, as upstream's does (QString::fromUtf8 drops it).
+        QByteArrayView bytes = QByteArrayView(content).sliced(start, end - start);
+        QString text;
+        if (bytes.startsWith("\xEF\xBB\xBF")) {
+            text = QChar(0xFEFF);
+            bytes = bytes.sliced(3);
+        }
+        const QString line = goTrimSpace(text + QString::fromUtf8(bytes));
         start = end + 1;
         if (line.isEmpty()) {
             continue;
         }
         qsizetype hashes = 0;
-        while (hashes < line.size() && line.at(hashes) == '#') {
+        while (hashes < line.size() && line.at(hashes) == QLatin1Char('#')) {
             ++hashes;
         }
-        return QString::fromUtf8(line.sliced(hashes).trimmed());
+        return goTrimSpace(line.mid(hashes));
     }
     return QString();
 }
 
-// The .mcp.json shape upstream accepts: {"mcpServers": {"<name>": {...}, ...}}, where
-// mcpServers may be absent or null. Returns an empty string when valid.
+// The .mcp.json shape upstream accepts, judged as Go's encoding/json decodes the file into
+// struct {MCPServers map[string]json.RawMessage `json:"mcpServers"`}: the syntax strictly
+// (no BOM, no raw control character in a string), but numbers only by their form (any
+// magnitude, as Go skips fields it does not decode), bytes that are not UTF-8 accepted (Go
+// replaces them), the field name matched case-insensitively, null as "no servers", and a
+// repeated field merged into the same map, later servers replacing earlier ones. Then each
+// server must be an object. RapidJSON's SAX reader judges the syntax; this only follows it.
+class McpConfigReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, McpConfigReader>
+{
+public:
+    QString typeError; // the first decoding error, reported only when the syntax is right
+    QMap<QString, bool> servers; // name -> is an object
+
+    bool Default() { return value(Kind::Scalar); }
+    bool Null() { return value(Kind::Null); }
+    bool RawNumber(const char *, rapidjson::SizeType, bool) { return value(Kind::Scalar); }
+    bool String(const char *, rapidjson::SizeType, bool) { return value(Kind::Scalar); }
+    bool StartObject()
+    {
+        const bool intoServers = m_stack.size() == 1 && m_serversField;
+        value(Kind::Object);
+        m_stack.push_back(intoServers ? Frame::Servers : Frame::Object);
+        return true;
+    }
+    bool Key(const char *text, rapidjson::SizeType length, bool)
+    {
+        const QString key = QString::fromUtf8(text, qsizetype(length)); // invalid bytes: U+FFFD
+        if (m_stack.size() == 1) {
+            m_serversField = key.compare(QLatin1StringView("mcpServers"), Qt::CaseInsensitive) == 0;
+        } else if (m_stack.size() == 2 && m_stack.back() == Frame::Servers) {
+            m_server = key;
+        }
+        return true;
+    }
+    bool EndObject(rapidjson::SizeType)
+    {
+        m_stack.pop_back();
+        return true;
+    }
+    bool StartArray()
+    {
+        value(Kind::Array);
+        m_stack.push_back(Frame::Array);
+        return true;
+    }
+    bool EndArray(rapidjson::SizeType)
+    {
+        m_stack.pop_back();
+        return true;
+    }
+
+private:
+    enum class Kind { Null, Scalar, Object, Array };
+    enum class Frame { Object, Servers, Array };
+
+    // A value begins at the current depth: what it means depends on where it is.
+    bool value(Kind kind)
+    {
+        if (m_stack.empty()) { // the top level
+            if (kind != Kind::Null && kind != Kind::Object) {
+                setTypeError(QStringLiteral("invalid MCP config: the top level must be a JSON "
+                                            "object"));
+            }
+        } else if (m_stack.size() == 1 && m_serversField) {
+            if (kind == Kind::Null) {
+                servers.clear(); // null sets the map to nil
+            } else if (kind != Kind::Object) {
+                setTypeError(QStringLiteral("invalid MCP config: \"mcpServers\" must be a JSON "
+                                            "object"));
+            }
+        } else if (m_stack.size() == 2 && m_stack.back() == Frame::Servers) {
+            servers.insert(m_server, kind == Kind::Object);
+        }
+        return true;
+    }
+
+    void setTypeError(const QString &error)
+    {
+        if (typeError.isEmpty()) {
+            typeError = error;
+        }
+    }
+
+    std::vector<Frame> m_stack;
+    bool m_serversField = false;
+    QString m_server;
+};
+
+// The length of the JSON number at `at` (RFC 8259's grammar), or 0.
+qsizetype jsonNumberLength(const QByteArray &text, qsizetype at)
+{
+    static const QRegularExpression number(
+            QStringLiteral("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?"));
+    const QString tail =
+            QString::fromLatin1(text.sliced(at, std::min<qsizetype>(text.size() - at, 4096)));
+    const QRegularExpressionMatch match =
+            number.match(tail, 0, QRegularExpression::NormalMatch,
+                         QRegularExpression::AnchorAtOffsetMatchOption);
+    return match.hasMatch() ? match.capturedLength() : 0;
+}
+
+// Numbers as text, no UTF-8 check, iterative (no recursion on nesting).
+constexpr unsigned McpParseFlags =
+        rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag;
+
 QString mcpShapeError(const QByteArray &content)
 {
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(content, &parseError);
-    if (parseError.error != QJsonParseError::NoError) {
+    rapidjson::Reader reader;
+    McpConfigReader handler;
+    QByteArray text = content;
+    rapidjson::ParseResult result;
+    // RapidJSON still refuses an exponent beyond a double's. Go judges no number's range where
+    // it decodes none, so such a number (well formed) is read as 0 and the parse goes on.
+    for (;;) {
+        handler = McpConfigReader();
+        rapidjson::MemoryStream stream(text.constData(), size_t(text.size()));
+        result = reader.Parse<McpParseFlags>(stream, handler);
+        const qsizetype at = qsizetype(result.Offset());
+        const qsizetype length = result.Code() == rapidjson::kParseErrorNumberTooBig
+                ? jsonNumberLength(text, at)
+                : 0;
+        if (length == 0) {
+            break;
+        }
+        text[at] = '0';
+        for (qsizetype i = at + 1; i < at + length; ++i) {
+            text[i] = ' ';
+        }
+    }
+    if (result.IsError()) {
         return QStringLiteral("invalid JSON at offset %1: %2")
-                .arg(parseError.offset)
-                .arg(parseError.errorString());
+                .arg(result.Offset())
+                .arg(QLatin1StringView(rapidjson::GetParseError_En(result.Code())));
     }
-    if (!document.isObject()) {
-        return QStringLiteral("invalid MCP config: the top level must be a JSON object");
+    if (!handler.typeError.isEmpty()) {
+        return handler.typeError;
     }
-    const QJsonValue servers = document.object().value(QLatin1StringView("mcpServers"));
-    if (servers.isUndefined() || servers.isNull()) {
-        return QString();
-    }
-    if (!servers.isObject()) {
-        return QStringLiteral("invalid MCP config: \"mcpServers\" must be a JSON object");
-    }
-    const QJsonObject serverObject = servers.toObject();
-    for (auto it = serverObject.constBegin(); it != serverObject.constEnd(); ++it) {
-        if (!it.value().isObject()) {
+    for (auto it = handler.servers.constBegin(); it != handler.servers.constEnd(); ++it) {
+        if (!it.value()) {
             return QStringLiteral("server %1 must be a JSON object").arg(goQuoted(it.key()));
         }
     }
     return QString();
 }
+
+bool isChanged(const ContextWalk::Found &found, const ContextResource &resource,
+               const QSet<QString> &changed);
 
 ContextResource resourceFor(ResourceKind kind, const QString &source, const QString &userSource)
 {
@@ -180,20 +366,24 @@ class Discovery
 {
 public:
     Discovery(const ContextResolver::Options &options, const std::atomic_bool *cancelled,
-              QStringList *walkedDirectories, ContextWalk *walk = nullptr)
+              QStringList *walkedDirectories, ContextWalk *walk = nullptr,
+              QList<RejectedSource> *rejected = nullptr, ContextReadCache *cache = nullptr)
         : m_options(options)
         , m_read(options.readFile ? options.readFile : &ContextResolver::readFile)
         , m_cancelled(cancelled)
         , m_walkedDirectories(walkedDirectories)
         , m_walk(walk)
+        , m_rejected(rejected)
+        , m_cache(cache)
     { }
 
     bool isCancelled() const { return m_cancelled && m_cancelled->load(); }
     QString snapshotError() const { return m_snapshotError; }
 
     void discoverIn(const ScanRoot &root, int rootIndex);
-    // Reads the files an earlier walk found, in the same order and with the same roots.
-    void replay(const ContextWalk &walk);
+    // Reads the files an earlier walk found, in the same order and with the same roots; with
+    // a cache, only those in `changed` (all when it is empty).
+    void replay(const ContextWalk &walk, const QSet<QString> &changed);
     // The resources in walk order, duplicates and shadowed skills removed.
     QList<ContextResource> takeResources();
 
@@ -204,16 +394,17 @@ private:
         QString path;
         ResourceStatus status = ResourceStatus::Ok;
         QString error;
+        quint64 linkSize = 0; // a failed symlink reports its own lstat size, as upstream
     };
 
     struct Entry
     {
         ContextResource resource;
         int rootIndex = 0;
+        int containerRank = 0; // skills: upstream's container order within a root
         bool removed = false;
     };
 
-    void walk(const QByteArray &rootPath, const QString &rootName);
     void walkDirectory(int fd, QByteArray &path, int depth);
     void directoryError(const QByteArray &path, int error);
     void classify(Candidate candidate, const QByteArray &path, bool isSymlink);
@@ -223,15 +414,21 @@ private:
     void readInstruction(const QString &path, bool isSymlink);
     void readMcpConfig(const QString &path, bool isSymlink);
     void readSkill(const QString &directory, const QString &path, bool isSymlink);
-    void append(ContextResource resource);
+    void append(ContextResource resource, int containerRank = 0);
+    int containerRank(const QString &skillDirectory) const;
     void setSnapshotError(const QString &error);
-    void recordRoot();
+    void recordRoot(const ScanRoot &root);
+    // False, with the rejection recorded, when a runtime source resolves outside its roots.
+    bool admit(const ScanRoot &root);
 
     const ContextResolver::Options &m_options;
     ContextResolver::FileReader m_read;
     const std::atomic_bool *m_cancelled;
     QStringList *m_walkedDirectories;
     ContextWalk *m_walk;
+    QList<RejectedSource> *m_rejected;
+    ContextReadCache *m_cache;
+    qsizetype m_found = -1; // index in the walk of the file being read, for the cache
 
     QList<Entry> m_entries;
     QHash<QString, qsizetype> m_indexById;
@@ -256,13 +453,43 @@ void Discovery::discoverIn(const ScanRoot &root, int rootIndex)
     if (::stat(encoded.constData(), &info) != 0) {
         return; // a missing root is silently nothing
     }
+    if (!admit(root)) {
+        return;
+    }
     m_rootIndex = rootIndex;
     m_userSource = root.userSource;
     if (S_ISDIR(info.st_mode)) {
-        const QString real = realPath(path);
+        m_rootName = path;
+        // Opened once and judged by what was opened: a swap to a symlink between the check
+        // and the walk cannot send the walk elsewhere.
+        const int fd = ::open(encoded.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+            directoryError(encoded, errno);
+            return;
+        }
+        if (::faccessat(fd, ".", X_OK, 0) != 0) {
+            ::close(fd); // listable, not enterable: skipped silently, as any such folder
+            return;
+        }
+        char link[PATH_MAX + 1];
+        const QByteArray self = "/proc/self/fd/" + QByteArray::number(fd);
+        const ssize_t n = ::readlink(self.constData(), link, PATH_MAX);
+        const QString real = n > 0 ? QFile::decodeName(QByteArray(link, qsizetype(n))) : QString();
+        if (!root.allowedRoots.isEmpty()) {
+            ScanRoot opened = root;
+            opened.path = real.isEmpty() ? path : real;
+            if (real.isEmpty() || !admit(opened)) {
+                ::close(fd);
+                return;
+            }
+        }
         m_containmentRoot = real.isEmpty() ? path : real;
-        recordRoot();
-        walk(encoded, path);
+        recordRoot(root);
+        QByteArray walkPath = encoded;
+        if (walkPath.size() > 1 && walkPath.endsWith('/')) {
+            walkPath.chop(1);
+        }
+        walkDirectory(fd, walkPath, 0);
         return;
     }
     if (!S_ISREG(info.st_mode)) {
@@ -272,27 +499,12 @@ void Discovery::discoverIn(const ScanRoot &root, int rootIndex)
     const QString parent = QFile::decodeName(parentPath(encoded).toByteArray());
     const QString realParent = realPath(parent);
     m_containmentRoot = realParent.isEmpty() ? parent : realParent;
-    recordRoot();
+    recordRoot(root);
     struct stat linkInfo;
     const bool isSymlink =
             ::lstat(encoded.constData(), &linkInfo) == 0 && S_ISLNK(linkInfo.st_mode);
     const QByteArray name = baseName(encoded).toByteArray();
     classify(candidateFor(name.constData()), encoded, isSymlink);
-}
-
-void Discovery::walk(const QByteArray &rootPath, const QString &rootName)
-{
-    m_rootName = rootName;
-    const int fd = ::open(rootPath.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        directoryError(rootPath, errno);
-        return;
-    }
-    QByteArray path = rootPath;
-    if (path.size() > 1 && path.endsWith('/')) {
-        path.chop(1);
-    }
-    walkDirectory(fd, path, 0);
 }
 
 // Depth first, each folder opened relative to its parent (no path lookups from the root), and
@@ -311,6 +523,9 @@ void Discovery::walkDirectory(int fd, QByteArray &path, int depth)
     const bool descend = depth < m_options.maxDepth;
     const qsizetype length = path.size();
     const bool atFileSystemRoot = path == "/";
+    // A skills folder within the depth limit yields <name>/SKILL.md even where <name> itself
+    // is one level too deep, as Rev A emits a container's skills eagerly.
+    const bool skillsAtTheLimit = !descend && baseName(path) == QByteArrayView("skills");
     while (const dirent *entry = ::readdir(dir)) {
         const char *name = entry->d_name;
         if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) {
@@ -318,7 +533,7 @@ void Discovery::walkDirectory(int fd, QByteArray &path, int depth)
         }
         const Candidate candidate = candidateFor(name);
         unsigned char type = entry->d_type;
-        if (type == DT_UNKNOWN && (descend || candidate != Candidate::None)) {
+        if (type == DT_UNKNOWN && (descend || skillsAtTheLimit || candidate != Candidate::None)) {
             // Some file systems do not report types in the listing.
             struct stat info;
             if (::fstatat(::dirfd(dir), name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -328,6 +543,20 @@ void Discovery::walkDirectory(int fd, QByteArray &path, int depth)
                     : S_ISLNK(info.st_mode) ? DT_LNK
                     : S_ISREG(info.st_mode) ? DT_REG
                                             : DT_UNKNOWN;
+        }
+        if (skillsAtTheLimit && type == DT_DIR) {
+            const QByteArray skillFile = QByteArray(name) + "/SKILL.md";
+            struct stat info;
+            if (::fstatat(::dirfd(dir), skillFile.constData(), &info, AT_SYMLINK_NOFOLLOW) == 0 &&
+                (S_ISREG(info.st_mode) || S_ISLNK(info.st_mode))) {
+                if (!atFileSystemRoot) {
+                    path += '/';
+                }
+                path += skillFile;
+                classify(Candidate::SkillFile, path, S_ISLNK(info.st_mode));
+                path.truncate(length);
+            }
+            continue;
         }
         const bool isDirectory = type == DT_DIR && descend && !isSkippedDirectory(name);
         const bool isCandidate = candidate != Candidate::None && (type == DT_REG || type == DT_LNK);
@@ -345,6 +574,10 @@ void Discovery::walkDirectory(int fd, QByteArray &path, int depth)
                     ::openat(::dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (child < 0) {
                 directoryError(path, errno);
+            } else if (::faccessat(child, ".", X_OK, 0) != 0) {
+                // Listable but not enterable (r--): nothing in it can be read; Rev A's walk
+                // skips it silently rather than listing its files as unreadable.
+                ::close(child);
             } else {
                 walkDirectory(child, path, depth + 1);
             }
@@ -378,6 +611,7 @@ void Discovery::directoryError(const QByteArray &path, int error)
 void Discovery::classify(Candidate candidate, const QByteArray &path, bool isSymlink)
 {
     if (m_walk && candidate != Candidate::None) {
+        m_found = m_walk->found.size();
         m_walk->found.append(ContextWalk::Found {int(m_walk->roots.size()) - 1, int(candidate),
                                                  path, isSymlink});
     }
@@ -406,26 +640,34 @@ Discovery::ReadTarget Discovery::readTarget(const QString &path, bool isSymlink)
     if (!isSymlink) {
         return ReadTarget {path, ResourceStatus::Ok, QString()};
     }
+    struct stat linkInfo;
+    const quint64 linkSize = ::lstat(QFile::encodeName(path).constData(), &linkInfo) == 0
+            ? quint64(std::max<qint64>(0, linkInfo.st_size))
+            : 0;
     int error = 0;
     const QString target = realPath(path, &error);
     if (target.isEmpty()) {
         return ReadTarget {
                 path, ResourceStatus::Unreadable,
-                QStringLiteral("symlink resolve: %1: %2").arg(path, qt_error_string(error))};
+                QStringLiteral("symlink resolve: %1: %2").arg(path, qt_error_string(error)),
+                linkSize};
     }
     if (!ContextPaths::pathHasPrefix(target, m_containmentRoot)) {
         return ReadTarget {path, ResourceStatus::Invalid,
                            QStringLiteral("symlink target %1 escapes scan root %2")
-                                   .arg(goQuoted(target), goQuoted(m_containmentRoot))};
+                                   .arg(goQuoted(target), goQuoted(m_containmentRoot)),
+                           linkSize};
     }
     struct stat info;
     if (::stat(QFile::encodeName(target).constData(), &info) != 0) {
-        return ReadTarget {path, ResourceStatus::Unreadable, osError("stat", target, errno)};
+        return ReadTarget {path, ResourceStatus::Unreadable, osError("stat", target, errno),
+                           linkSize};
     }
     if (!S_ISREG(info.st_mode)) {
         return ReadTarget {
                 path, ResourceStatus::Invalid,
-                QStringLiteral("symlink target %1 is not a regular file").arg(goQuoted(target))};
+                QStringLiteral("symlink target %1 is not a regular file").arg(goQuoted(target)),
+                linkSize};
     }
     return ReadTarget {target, ResourceStatus::Ok, QString()};
 }
@@ -440,6 +682,11 @@ std::optional<QByteArray> Discovery::read(const QString &path, ContextResource &
     if (!m_read(path, cap + 1, &bytes, &size, &error)) {
         resource.status = ResourceStatus::Unreadable;
         resource.error = error;
+        // Upstream still reports the file's size (stat works where open does not).
+        struct stat info;
+        if (::stat(QFile::encodeName(path).constData(), &info) == 0) {
+            resource.sizeBytes = quint64(std::max<qint64>(0, info.st_size));
+        }
         return std::nullopt;
     }
     const qint64 realSize = std::max<qint64>(std::max<qint64>(size, 0), bytes.size());
@@ -468,6 +715,7 @@ void Discovery::readInstruction(const QString &path, bool isSymlink)
     if (target.status != ResourceStatus::Ok) {
         resource.status = target.status;
         resource.error = target.error;
+        resource.sizeBytes = target.linkSize;
     } else if (std::optional<QByteArray> bytes = read(target.path, resource)) {
         resource.description = firstLine(*bytes);
         resource.payload = std::move(*bytes);
@@ -483,6 +731,7 @@ void Discovery::readMcpConfig(const QString &path, bool isSymlink)
     if (target.status != ResourceStatus::Ok) {
         resource.status = target.status;
         resource.error = target.error;
+        resource.sizeBytes = target.linkSize;
     } else if (const std::optional<QByteArray> bytes = read(target.path, resource)) {
         const QString shapeError = mcpShapeError(*bytes);
         if (!shapeError.isEmpty()) {
@@ -500,12 +749,13 @@ void Discovery::readSkill(const QString &directory, const QString &path, bool is
     if (target.status != ResourceStatus::Ok) {
         resource.status = target.status;
         resource.error = target.error;
-        append(std::move(resource));
+        resource.sizeBytes = target.linkSize;
+        append(std::move(resource), containerRank(directory));
         return;
     }
     std::optional<QByteArray> bytes = read(target.path, resource);
     if (!bytes) {
-        append(std::move(resource));
+        append(std::move(resource), containerRank(directory));
         return;
     }
     QString error;
@@ -527,36 +777,101 @@ void Discovery::readSkill(const QString &directory, const QString &path, bool is
         resource.description = frontMatter->description;
         resource.payload = std::move(*bytes);
     }
-    append(std::move(resource));
+    append(std::move(resource), containerRank(directory));
 }
 
-void Discovery::recordRoot()
+void Discovery::recordRoot(const ScanRoot &root)
 {
     if (m_walk) {
-        m_walk->roots.append(ContextWalk::Root {m_userSource, m_containmentRoot});
+        m_walk->roots.append(ContextWalk::Root {m_userSource, m_containmentRoot,
+                                                QDir::cleanPath(root.path), root.allowedRoots});
     }
 }
 
-void Discovery::replay(const ContextWalk &walk)
+bool Discovery::admit(const ScanRoot &root)
+{
+    QString reason;
+    if (ContextResolver::sourceIsAllowed(root, &reason)) {
+        return true;
+    }
+    if (m_rejected &&
+        std::none_of(m_rejected->cbegin(), m_rejected->cend(),
+                     [&](const RejectedSource &r) { return r.source == root.userSource; })) {
+        m_rejected->append(RejectedSource {root.userSource, reason});
+    }
+    setSnapshotError(reason);
+    return false;
+}
+
+void Discovery::replay(const ContextWalk &walk, const QSet<QString> &changed)
 {
     if (!walk.walkError.isEmpty()) {
         setSnapshotError(walk.walkError);
     }
-    for (const ContextWalk::Found &found : walk.found) {
+    // Runtime sources are judged again: a folder swapped for a symlink since the walk reads
+    // nothing (the swap itself is a folder change, so a walk follows; this is for the gap).
+    QList<bool> admitted;
+    admitted.reserve(walk.roots.size());
+    for (const ContextWalk::Root &root : walk.roots) {
+        admitted.append(root.allowedRoots.isEmpty() ||
+                        admit(ScanRoot {root.path, root.userSource, root.allowedRoots}));
+    }
+    for (qsizetype i = 0; i < walk.found.size(); ++i) {
+        const ContextWalk::Found &found = walk.found.at(i);
         if (isCancelled()) {
             return;
+        }
+        if (!admitted.at(found.root)) {
+            continue;
         }
         const ContextWalk::Root &root = walk.roots.at(found.root);
         // Dedup and skill-name ties compare root order, which the recorded order keeps.
         m_rootIndex = found.root;
+        m_rootName = root.path;
         m_userSource = root.userSource;
         m_containmentRoot = root.containmentRoot;
+        if (m_cache && !changed.isEmpty()) {
+            const auto hit = m_cache->entries.constFind(i);
+            if (hit != m_cache->entries.constEnd() && !isChanged(found, hit->resource, changed)) {
+                m_found = -1;
+                append(hit->resource, hit->containerRank); // unchanged: as it read before
+                continue;
+            }
+        }
+        m_found = i;
         classify(Candidate(found.candidate), found.path, found.isSymlink);
     }
 }
 
-void Discovery::append(ContextResource resource)
+// Upstream reads skill containers in this order, and the first skill of a name wins:
+// the root itself when it is a skills folder, then skills/, .agents/skills/, .claude/skills/,
+// .codex/skills/; any other skills folder (Rev A's walk finds them at any depth) comes last.
+int Discovery::containerRank(const QString &skillDirectory) const
 {
+    const QString container = QFileInfo(skillDirectory).path();
+    const QString root = QDir::cleanPath(m_rootName);
+    if (container == root) {
+        return 0;
+    }
+    static const QStringList fixed {QStringLiteral("skills"), QStringLiteral(".agents/skills"),
+                                    QStringLiteral(".claude/skills"),
+                                    QStringLiteral(".codex/skills")};
+    const QString prefix = root == QLatin1String("/") ? root : root + QLatin1Char('/');
+    if (container.startsWith(prefix)) {
+        const qsizetype index = fixed.indexOf(container.mid(prefix.size()));
+        if (index >= 0) {
+            return int(index) + 1;
+        }
+    }
+    return int(fixed.size()) + 1;
+}
+
+void Discovery::append(ContextResource resource, int containerRank)
+{
+    if (m_cache && m_found >= 0) {
+        m_cache->entries.insert(m_found, ContextReadCache::Entry {resource, containerRank});
+    }
+    m_found = -1;
     // The first occurrence of an id wins, except that a valid one replaces an earlier invalid
     // one (a path that is Invalid under a narrow root may be fine under a broader one).
     const auto existing = m_indexById.constFind(resource.id);
@@ -569,7 +884,7 @@ void Discovery::append(ContextResource resource)
         previous.removed = true;
     }
     m_indexById.insert(resource.id, m_entries.size());
-    m_entries.append(Entry {std::move(resource), m_rootIndex, false});
+    m_entries.append(Entry {std::move(resource), m_rootIndex, containerRank, false});
 }
 
 void Discovery::setSnapshotError(const QString &error)
@@ -582,8 +897,8 @@ void Discovery::setSnapshotError(const QString &error)
 
 QList<ContextResource> Discovery::takeResources()
 {
-    // One valid skill per name: the earliest root wins. Within a root the listing order is
-    // arbitrary, so the smaller path decides and the result does not depend on it.
+    // One valid skill per name: the earliest root wins, then upstream's container order;
+    // within a container the listing order is arbitrary, so the smaller path decides.
     QHash<QString, qsizetype> skillByName;
     for (qsizetype i = 0; i < m_entries.size(); ++i) {
         Entry &entry = m_entries[i];
@@ -599,6 +914,8 @@ QList<ContextResource> Discovery::takeResources()
         Entry &other = m_entries[*winner];
         const bool entryFirst = entry.rootIndex != other.rootIndex
                 ? entry.rootIndex < other.rootIndex
+                : entry.containerRank != other.containerRank
+                ? entry.containerRank < other.containerRank
                 : entry.resource.source.toUtf8() < other.resource.source.toUtf8();
         if (entryFirst) {
             other.removed = true;
@@ -619,17 +936,38 @@ QList<ContextResource> Discovery::takeResources()
     return resources;
 }
 
+// Whether a file of the walk is among the changed paths, by the path walked (a link) or the
+// file read (its target, which the watcher watches).
+bool isChanged(const ContextWalk::Found &found, const ContextResource &resource,
+               const QSet<QString> &changed)
+{
+    if (changed.contains(QFile::decodeName(found.path))) {
+        return true;
+    }
+    const QString file = resource.kind == ResourceKind::Skill
+            ? resource.source + QStringLiteral("/SKILL.md")
+            : resource.source;
+    return changed.contains(file);
+}
+
 // Caps, in a stable (kind, source) order: past the count cap everything is Excluded; within
 // it, valid resources that would push the payload total over the byte cap are Excluded.
 void applyCaps(QList<ContextResource> &resources, const ContextResolver::Options &options)
 {
-    std::stable_sort(resources.begin(), resources.end(),
-                     [](const ContextResource &a, const ContextResource &b) {
-                         if (a.kind != b.kind) {
-                             return a.kind < b.kind;
-                         }
-                         return a.source.toUtf8() < b.source.toUtf8();
-                     });
+    // Keys made once: converting in the comparator cost most of a replay's time.
+    QList<std::pair<std::pair<int, QByteArray>, qsizetype>> keys;
+    keys.reserve(resources.size());
+    for (qsizetype i = 0; i < resources.size(); ++i) {
+        keys.append({{int(resources.at(i).kind), resources.at(i).source.toUtf8()}, i});
+    }
+    std::stable_sort(keys.begin(), keys.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    QList<ContextResource> sorted;
+    sorted.reserve(resources.size());
+    for (const auto &key : std::as_const(keys)) {
+        sorted.append(std::move(resources[key.second]));
+    }
+    resources = std::move(sorted);
     qint64 total = 0;
     for (qsizetype i = 0; i < resources.size(); ++i) {
         ContextResource &resource = resources[i];
@@ -703,9 +1041,13 @@ ContextResolver::ContextResolver(Options options)
 
 ContextSnapshot ContextResolver::resolve(const QList<ScanRoot> &roots,
                                          const std::atomic_bool *cancelled,
-                                         QStringList *walkedDirectories, ContextWalk *walk) const
+                                         QStringList *walkedDirectories, ContextWalk *walk,
+                                         QList<RejectedSource> *rejected,
+                                         ContextReadCache *cache) const
 {
-    Discovery discovery(m_options, cancelled, walkedDirectories, walk);
+    // The cache is keyed by the walk's indexes: without a walk there is nothing to key it by.
+    Discovery discovery(m_options, cancelled, walkedDirectories, walk, rejected,
+                        walk ? cache : nullptr);
     QStringList seen;
     for (qsizetype i = 0; i < roots.size(); ++i) {
         if (discovery.isCancelled()) {
@@ -725,15 +1067,35 @@ ContextSnapshot ContextResolver::resolve(const QList<ScanRoot> &roots,
     return finish(discovery, m_options);
 }
 
-ContextSnapshot ContextResolver::replay(const ContextWalk &walk,
-                                        const std::atomic_bool *cancelled) const
+ContextSnapshot ContextResolver::replay(const ContextWalk &walk, const std::atomic_bool *cancelled,
+                                        QList<RejectedSource> *rejected, ContextReadCache *cache,
+                                        const QSet<QString> &changedFiles) const
 {
-    Discovery discovery(m_options, cancelled, nullptr);
-    discovery.replay(walk);
+    Discovery discovery(m_options, cancelled, nullptr, nullptr, rejected, cache);
+    discovery.replay(walk, changedFiles);
     if (discovery.isCancelled()) {
         return cancelledSnapshot();
     }
     return finish(discovery, m_options);
+}
+
+bool ContextResolver::sourceIsAllowed(const ScanRoot &root, QString *reason)
+{
+    if (root.allowedRoots.isEmpty()) {
+        return true;
+    }
+    const QString real = realPath(root.path);
+    // A source that does not exist (yet) holds nothing to read; it is judged when it appears.
+    const QString canonical = real.isEmpty() ? QDir::cleanPath(root.path) : real;
+    QString why;
+    if (ContextPaths::validateSourcePath(root.path, canonical, root.allowedRoots, &why)) {
+        return true;
+    }
+    *reason = QStringLiteral("context source %1 now resolves to %2, outside the allowed roots: "
+                             "nothing under it is read (%3)")
+                      .arg(goQuoted(root.userSource.isEmpty() ? root.path : root.userSource),
+                           goQuoted(canonical), why);
+    return false;
 }
 
 QList<ScanRoot> ContextResolver::defaultBuiltinRoots(const QString &home)

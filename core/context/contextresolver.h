@@ -3,7 +3,9 @@
 #include "context/contextsnapshot.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
+#include <QSet>
 #include <QString>
 #include <QStringList>
 
@@ -13,8 +15,18 @@
 // A place the resolver looks for context: a directory (walked) or a single file.
 struct ScanRoot
 {
+    ScanRoot() = default;
+    ScanRoot(QString path, QString userSource, QStringList allowedRoots = {})
+        : path(std::move(path))
+        , userSource(std::move(userSource))
+        , allowedRoots(std::move(allowedRoots))
+    { }
+
     QString path; // absolute
     QString userSource; // the user source it came from; empty for built-ins and the working dir
+    // A source a client added at run time: its real path (symlinks resolved, at every
+    // resolve) must lie inside one of these, or nothing under it is read. Empty: trusted.
+    QStringList allowedRoots;
 
     friend bool operator==(const ScanRoot &, const ScanRoot &) = default;
 };
@@ -28,6 +40,8 @@ struct ContextWalk
     {
         QString userSource;
         QString containmentRoot; // symlinked files must resolve inside it
+        QString path; // the scan root, re-validated on replay when it has allowed roots
+        QStringList allowedRoots;
     };
     struct Found
     {
@@ -39,6 +53,26 @@ struct ContextWalk
     QList<Root> roots;
     QList<Found> found;
     QString walkError; // the first error of the walk itself (a folder that could not be opened)
+};
+
+// What each file of a walk read as, by its index in ContextWalk::found, so that a replay need
+// re-read only the files that changed. Resources before dedup and caps (those are redone).
+struct ContextReadCache
+{
+    struct Entry
+    {
+        ContextResource resource;
+        int containerRank = 0;
+    };
+    QHash<qsizetype, Entry> entries;
+};
+
+// A runtime source that resolved outside the allowed roots, and why: nothing under it was read.
+struct RejectedSource
+{
+    QString source;
+    QString reason;
+    friend bool operator==(const RejectedSource &, const RejectedSource &) = default;
 };
 
 // Turns scan roots into a ContextSnapshot: walks each root (Coder's agentcontext Rev A walk),
@@ -83,15 +117,26 @@ public:
     // Symlinked folders are never descended; a symlinked context file is read only when its
     // target stays inside its scan root. The walk holds at most maxDepth + 1 folders open.
     // `walk`, if given, receives what was found, for replay().
+    // Runtime sources are re-validated first; `rejected`, if given, receives those refused.
     ContextSnapshot resolve(const QList<ScanRoot> &roots,
                             const std::atomic_bool *cancelled = nullptr,
-                            QStringList *walkedDirectories = nullptr,
-                            ContextWalk *walk = nullptr) const;
+                            QStringList *walkedDirectories = nullptr, ContextWalk *walk = nullptr,
+                            QList<RejectedSource> *rejected = nullptr,
+                            ContextReadCache *cache = nullptr) const;
 
     // Re-reads the files of an earlier walk and builds the snapshot as resolve() would, without
     // listing a single folder: for when files changed but no directory did.
-    ContextSnapshot replay(const ContextWalk &walk,
-                           const std::atomic_bool *cancelled = nullptr) const;
+    // With `cache` (filled by the resolve of `walk`, and kept up to date here) only the files
+    // named in `changedFiles` (their walked or resolved paths) are read again; without it, or
+    // with no changed files named, every file is.
+    ContextSnapshot replay(const ContextWalk &walk, const std::atomic_bool *cancelled = nullptr,
+                           QList<RejectedSource> *rejected = nullptr,
+                           ContextReadCache *cache = nullptr,
+                           const QSet<QString> &changedFiles = {}) const;
+
+    // Whether the runtime source `root` may be read now: its real path inside its allowed
+    // roots. False with the reason (also the snapshot error) otherwise. Trusted roots pass.
+    static bool sourceIsAllowed(const ScanRoot &root, QString *reason);
 
     // ~/.coder, ~/.coder/skills and ~/.claude/plugins/cache (upstream defaultBuiltinRoots).
     static QList<ScanRoot> defaultBuiltinRoots(const QString &home);

@@ -18,18 +18,25 @@ QStringList stringList(const QJsonValue &value)
 
 QJsonObject ContextTimelineEntry::toJson() const
 {
-    return {{QStringLiteral("version"), qint64(version)},
-            {QStringLiteral("published_at_ms"), publishedAtMSecs},
-            {QStringLiteral("aggregate_hash"), QString::fromLatin1(aggregateHash.toHex())},
-            {QStringLiteral("added"), QJsonArray::fromStringList(added)},
-            {QStringLiteral("removed"), QJsonArray::fromStringList(removed)},
-            {QStringLiteral("changed"), QJsonArray::fromStringList(changed)}};
+    QJsonObject o {{QStringLiteral("version"), qint64(version)},
+                   {QStringLiteral("trigger"), trigger},
+                   {QStringLiteral("published_at_ms"), publishedAtMSecs},
+                   {QStringLiteral("aggregate_hash"), QString::fromLatin1(aggregateHash.toHex())},
+                   {QStringLiteral("added"), QJsonArray::fromStringList(added)},
+                   {QStringLiteral("removed"), QJsonArray::fromStringList(removed)},
+                   {QStringLiteral("changed"), QJsonArray::fromStringList(changed)}};
+    if (!triggerPath.isEmpty()) {
+        o.insert(QStringLiteral("trigger_path"), triggerPath);
+    }
+    return o;
 }
 
 ContextTimelineEntry ContextTimelineEntry::fromJson(const QJsonObject &o)
 {
     ContextTimelineEntry entry;
     entry.version = quint64(o.value(QStringLiteral("version")).toInteger());
+    entry.trigger = o.value(QStringLiteral("trigger")).toString();
+    entry.triggerPath = o.value(QStringLiteral("trigger_path")).toString();
     entry.publishedAtMSecs = o.value(QStringLiteral("published_at_ms")).toInteger();
     entry.aggregateHash =
             QByteArray::fromHex(o.value(QStringLiteral("aggregate_hash")).toString().toLatin1());

@@ -8,7 +8,19 @@
 // timeline of the last versions.
 struct ContextTimelineEntry
 {
+    // What made the agent resolve: wire names of ContextManager::Trigger.
+    static constexpr const char *TriggerStart = "start";
+    static constexpr const char *TriggerWatcher = "watcher";
+    static constexpr const char *TriggerRescan = "rescan"; // periodic, while watches are missing
+    static constexpr const char *TriggerResync = "resync";
+    static constexpr const char *TriggerSourceAdded = "source_added";
+    static constexpr const char *TriggerSourceRemoved = "source_removed";
+    static constexpr const char *TriggerPushRetry = "push_retry";
+
     quint64 version = 0;
+    QString trigger;
+    // The watcher's first changed path; the source added or removed.
+    QString triggerPath;
     qint64 publishedAtMSecs = 0;
     QByteArray aggregateHash; // 32 raw bytes
     QStringList added;

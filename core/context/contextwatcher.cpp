@@ -2,11 +2,13 @@
 
 #include "contextresolver.h"
 #include "contextsnapshot.h"
+#include "contextwatchbackend.h"
 
 #include <QDir>
 #include <QFileInfo>
-#include <QFileSystemWatcher>
+
 #include <QLoggingCategory>
+#include <cerrno>
 
 Q_DECLARE_LOGGING_CATEGORY(lcContext)
 
@@ -14,13 +16,20 @@ ContextWatcher::ContextWatcher(Options options, QObject *parent)
     : QObject(parent)
     , m_options(options)
     , m_clock(options.clock ? options.clock : Clock::system())
-    , m_watcher(new QFileSystemWatcher(this))
+    , m_watcher(options.backend ? options.backend : ContextWatchBackend::createDefault())
 {
+    m_watcher->setParent(this);
     if (m_options.debounce.count() <= 0) {
         m_options.debounce = std::chrono::milliseconds(250);
     }
-    connect(m_watcher, &QFileSystemWatcher::directoryChanged, this, [this] { onEvent(true); });
-    connect(m_watcher, &QFileSystemWatcher::fileChanged, this, [this] { onEvent(false); });
+    connect(m_watcher, &ContextWatchBackend::directoryChanged, this,
+            [this](const QString &path) { onEvent(true, path); });
+    connect(m_watcher, &ContextWatchBackend::fileChanged, this, [this](const QString &path) {
+        if (!m_changedFiles.contains(path)) {
+            m_changedFiles.append(path);
+        }
+        onEvent(false, path);
+    });
 }
 
 ContextWatcher::~ContextWatcher() = default;
@@ -63,6 +72,13 @@ ContextWatcher::WatchSet ContextWatcher::watchSetFor(const QList<ScanRoot> &root
             }
         }
     }
+    set.files = filesFor(snapshot);
+    return set;
+}
+
+QStringList ContextWatcher::filesFor(const ContextSnapshot &snapshot)
+{
+    QStringList list;
     QSet<QString> files;
     for (const ContextResource &resource : snapshot.resources) {
         QString path = resource.source;
@@ -71,10 +87,10 @@ ContextWatcher::WatchSet ContextWatcher::watchSetFor(const QList<ScanRoot> &root
         }
         if (!files.contains(path) && QFileInfo(path).isFile()) {
             files.insert(path);
-            set.files.append(path);
+            list.append(path);
         }
     }
-    return set;
+    return list;
 }
 
 void ContextWatcher::sync(const WatchSet &set)
@@ -120,17 +136,51 @@ void ContextWatcher::sync(const WatchSet &set)
         budget = std::max<qsizetype>(0, m_options.maxWatches - watchCount());
     }
     const QStringList attempt = add.mid(0, budget);
-    const QStringList failed = attempt.isEmpty() ? QStringList() : m_watcher->addPaths(attempt);
-    const qsizetype unwatched = failed.size() + (add.size() - attempt.size());
-    if (unwatched > 0) {
-        // Wire data (snapshot_error), in English as upstream's messages: not translated.
-        setDegradation(
-                QStringLiteral(
-                        "inotify watch limit exceeded (ENOSPC): %1 of %2 paths are not watched; "
-                        "rescanning every %3 s instead")
-                        .arg(unwatched)
-                        .arg(set.directories.size() + set.files.size())
-                        .arg(m_options.degradedRescanInterval.count() / 1000.0));
+    const QHash<QString, int> errors = m_watcher->addPaths(attempt);
+    qsizetype outOfWatches = 0;
+    QHash<QString, QString> failed;
+    for (auto it = errors.constBegin(); it != errors.constEnd(); ++it) {
+        if (it.value() == ENOSPC) {
+            ++outOfWatches;
+        } else {
+            failed.insert(it.key(), qt_error_string(it.value()));
+        }
+    }
+    // Paths still wanted that failed before and were not tried again stay listed.
+    for (auto it = m_failed.constBegin(); it != m_failed.constEnd(); ++it) {
+        if ((wantedDirs.contains(it.key()) || wantedFiles.contains(it.key())) &&
+            !failed.contains(it.key()) && !attempt.contains(it.key()) &&
+            !haveDirs.contains(it.key()) && !haveFiles.contains(it.key())) {
+            failed.insert(it.key(), it.value());
+        }
+    }
+    if (failed != m_failed) {
+        for (auto it = failed.constBegin(); it != failed.constEnd(); ++it) {
+            if (!m_failed.contains(it.key())) {
+                qCWarning(lcContext).noquote() << "Cannot watch" << it.key() << "-" << it.value()
+                                               << "(changes there are seen at the next resolve)";
+            }
+        }
+        m_failed = failed;
+        Q_EMIT failedWatchesChanged();
+    }
+    const qsizetype capped = add.size() - attempt.size();
+    const qsizetype total = set.directories.size() + set.files.size();
+    const double seconds = m_options.degradedRescanInterval.count() / 1000.0;
+    // Wire data (snapshot_error), in English as upstream's messages: not translated.
+    if (outOfWatches > 0) {
+        setDegradation(QStringLiteral("inotify watch limit exceeded (ENOSPC): %1 of %2 paths are "
+                                      "not watched; rescanning every %3 s instead")
+                               .arg(outOfWatches + capped)
+                               .arg(total)
+                               .arg(seconds));
+    } else if (capped > 0) {
+        setDegradation(QStringLiteral("watch limit of %1 reached: %2 of %3 paths are not watched; "
+                                      "rescanning every %4 s instead")
+                               .arg(m_options.maxWatches)
+                               .arg(capped)
+                               .arg(total)
+                               .arg(seconds));
     } else {
         setDegradation({});
     }
@@ -155,15 +205,18 @@ void ContextWatcher::scheduleRescan()
 {
     // Periodic rescans keep the snapshot correct where watches are missing.
     m_rescan = m_clock->callAfter(m_options.degradedRescanInterval, this, [this] {
-        Q_EMIT changed(true);
+        Q_EMIT changed(true, QString(), true, {});
         scheduleRescan();
     });
 }
 
-void ContextWatcher::onEvent(bool structural)
+void ContextWatcher::onEvent(bool structural, const QString &path)
 {
     if (m_closed) {
         return;
+    }
+    if (!m_debounce) {
+        m_firstPath = path;
     }
     // A file replaced or removed also changes its folder, so file-only means edited in place.
     m_structuralPending = m_structuralPending || structural;
@@ -173,7 +226,8 @@ void ContextWatcher::onEvent(bool structural)
         // Without every watch in place a file-only batch may hide a folder change.
         const bool structural =
                 std::exchange(m_structuralPending, false) || !m_degradation.isEmpty();
-        Q_EMIT changed(structural);
+        Q_EMIT changed(structural, std::exchange(m_firstPath, QString()), false,
+                       std::exchange(m_changedFiles, {}));
     });
 }
 
@@ -181,6 +235,7 @@ void ContextWatcher::close()
 {
     m_closed = true;
     m_debounce.reset();
+    m_changedFiles.clear();
     m_rescan.reset();
     const QStringList all = m_watcher->directories() + m_watcher->files();
     if (!all.isEmpty()) {

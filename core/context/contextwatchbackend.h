@@ -1,0 +1,31 @@
+#pragma once
+
+#include <QHash>
+#include <QObject>
+#include <QStringList>
+
+class QFileSystemWatcher;
+
+// What ContextWatcher watches with: adds and removes paths, says why an add failed (errno:
+// ENOSPC is the inotify limit, anything else is that path's own problem), and reports changes.
+// The default watches with QFileSystemWatcher; tests substitute failures.
+class ContextWatchBackend : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+
+    // Adds `paths`; returns the errno of each that could not be added.
+    virtual QHash<QString, int> addPaths(const QStringList &paths) = 0;
+    virtual void removePaths(const QStringList &paths) = 0;
+    virtual QStringList directories() const = 0;
+    virtual QStringList files() const = 0;
+
+    // QFileSystemWatcher on inotify. Qt does not say why an add failed, so a failed path is
+    // tried once more on a private inotify instance, whose errno is the answer.
+    static ContextWatchBackend *createDefault(QObject *parent = nullptr);
+
+Q_SIGNALS:
+    void directoryChanged(const QString &path);
+    void fileChanged(const QString &path);
+};
