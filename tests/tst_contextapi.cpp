@@ -31,6 +31,10 @@
 
 #include <memory>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -612,6 +616,30 @@ private Q_SLOTS:
         QCOMPARE(r.message(), QStringLiteral("Resource not found."));
         r = call("GET", base + QStringLiteral("/content"));
         QCOMPARE(r.status, 404);
+    }
+
+    void contentOfANameThatIsNotUtf8()
+    {
+        // JSON shows the invalid byte as U+FFFD; that id still finds the file, read by bytes.
+        const QByteArray folder = QFile::encodeName(m_work) + "/raw\xff";
+        QVERIFY(::mkdir(folder.constData(), 0755) == 0);
+        const QByteArray content = "# Raw name\n";
+        const int fd =
+                ::open(QByteArray(folder + "/AGENTS.md").constData(), O_WRONLY | O_CREAT, 0644);
+        QVERIFY(fd >= 0);
+        QCOMPARE(::write(fd, content.constData(), size_t(content.size())), content.size());
+        ::close(fd);
+        QVERIFY(startAgent());
+        const QString shown = QStringLiteral("instruction_file:") + m_work +
+                QStringLiteral("/raw\uFFFD/AGENTS.md");
+        const Reply snapshot = call("GET", base + QStringLiteral("/snapshot"));
+        QVERIFY2(snapshot.body.contains(shown.toUtf8()), snapshot.body.constData());
+        const Reply r = call("GET", base + QStringLiteral("/content"), {},
+                             QStringLiteral("id=") + escaped(shown));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(QByteArray::fromBase64(
+                         r.object().value(QStringLiteral("content_base64")).toString().toLatin1()),
+                 content);
     }
 
     void timeline()

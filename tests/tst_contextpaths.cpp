@@ -1,10 +1,18 @@
 #include "context/contextpaths.h"
+#include "http/jsonresponse.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <cerrno>
+#include <sys/stat.h>
+#include <unistd.h>
 
 // Scenarios of Coder's agent/agentcontext/paths_test.go, plus a symlink that tries to leave an
 // allowed root and ".." hidden by cleaning.
@@ -250,6 +258,88 @@ private Q_SLOTS:
                 {QString(), QStringLiteral("relative"), QStringLiteral("~/needs-a-home")}, &error));
         QVERIFY2(error.contains(QLatin1StringView("not inside any allowed root")),
                  qPrintable(error));
+    }
+
+    void rawNamesRoundTrip_data()
+    {
+        QTest::addColumn<QByteArray>("raw");
+        QTest::addColumn<QString>("shown"); // what Go's JSON encoder writes
+        QTest::addColumn<QString>("quoted"); // Go's %q
+        QTest::newRow("ascii") << QByteArray("/w/a b") << QStringLiteral("/w/a b")
+                               << QStringLiteral("\"/w/a b\"");
+        QTest::newRow("valid UTF-8") << QByteArray("/w/\xc3\xa9\xf0\x9f\x98\x80")
+                                     << QStringLiteral("/w/\u00e9\U0001F600")
+                                     << QStringLiteral("\"/w/\u00e9\U0001F600\"");
+        QTest::newRow("lone byte") << QByteArray("/w/\xff") << QStringLiteral("/w/\uFFFD")
+                                   << QStringLiteral("\"/w/\\xff\"");
+        QTest::newRow("truncated")
+                << QByteArray("/w/\xe2\x82x") << QStringLiteral("/w/\uFFFD\uFFFDx")
+                << QStringLiteral("\"/w/\\xe2\\x82x\"");
+        QTest::newRow("surrogate")
+                << QByteArray("\xed\xb2\x80") << QStringLiteral("\uFFFD\uFFFD\uFFFD")
+                << QStringLiteral("\"\\xed\\xb2\\x80\"");
+        QTest::newRow("overlong") << QByteArray("\xc0\xaf") << QStringLiteral("\uFFFD\uFFFD")
+                                  << QStringLiteral("\"\\xc0\\xaf\"");
+        QTest::newRow("byte-order mark")
+                << QByteArray("\xef\xbb\xbf/w\xef\xbb\xbf") << QStringLiteral("\uFEFF/w\uFEFF")
+                << QStringLiteral("\"\uFEFF/w\uFEFF\"");
+        QTest::newRow("above U+10FFFF")
+                << QByteArray("\xf4\x90\x80\x80") << QStringLiteral("\uFFFD\uFFFD\uFFFD\uFFFD")
+                << QStringLiteral("\"\\xf4\\x90\\x80\\x80\"");
+    }
+
+    void rawNamesRoundTrip()
+    {
+        QFETCH(QByteArray, raw);
+        QFETCH(QString, shown);
+        QFETCH(QString, quoted);
+        const QString path = ContextPaths::fromRaw(raw);
+        QCOMPARE(ContextPaths::toRaw(path), raw);
+        QCOMPARE(ContextPaths::forDisplay(path), shown);
+        QCOMPARE(JsonResponse::goQuoted(path), quoted);
+        // Qt's JSON writer would write "\\udcff", which Go reads as U+FFFD: JSON output
+        // takes forDisplay(), and then reads back as Go's would.
+        const QByteArray json =
+                QJsonDocument(QJsonObject {{QStringLiteral("p"), ContextPaths::forDisplay(path)}})
+                        .toJson(QJsonDocument::Compact);
+        QVERIFY2(!json.contains("\\ud"), json.constData());
+        QCOMPARE(json, "{\"p\":\"" + shown.toUtf8() + "\"}");
+    }
+
+    void rawNamesRoundTripRandomly()
+    {
+        // Any byte string survives fromRaw/toRaw, and valid UTF-8 decodes as Qt decodes it.
+        QRandomGenerator random(8);
+        for (int i = 0; i < 20000; ++i) {
+            QByteArray raw(qsizetype(random.bounded(12)), Qt::Uninitialized);
+            for (char &c : raw) {
+                // Bias towards the bytes that make and break multi-byte sequences.
+                c = char(random.bounded(4) == 0 ? random.bounded(256)
+                                                : 0x80 + random.bounded(0x78));
+            }
+            const QString path = ContextPaths::fromRaw(raw);
+            QCOMPARE(ContextPaths::toRaw(path), raw);
+            if (raw.isValidUtf8() && !raw.contains("\xef\xbb\xbf")) {
+                QCOMPARE(path, QString::fromUtf8(raw));
+            }
+        }
+    }
+
+    void realPathByBytes()
+    {
+        const QByteArray base = QFile::encodeName(m_root);
+        const QByteArray folder = base + "/raw\xfe";
+        QVERIFY(::mkdir(folder.constData(), 0755) == 0 || errno == EEXIST);
+        QVERIFY(::symlink(folder.constData(), QByteArray(base + "/link\xfd").constData()) == 0 ||
+                errno == EEXIST);
+        QCOMPARE(ContextPaths::toRaw(ContextPaths::realPath(
+                         ContextPaths::fromRaw(QByteArray(base + "/link\xfd")))),
+                 folder);
+        int error = 0;
+        QCOMPARE(ContextPaths::realPath(ContextPaths::fromRaw(QByteArray(base + "/gone\xfd")),
+                                        &error),
+                 QString());
+        QCOMPARE(error, ENOENT);
     }
 
     void pathHasPrefix_data()

@@ -1,3 +1,4 @@
+#include "context/contextpaths.h"
 #include "context/contextresolver.h"
 
 #include <QCryptographicHash>
@@ -11,7 +12,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 // The resolver on real files: the scenarios of Coder's agent/agentcontext resolve_test.go that
 // fit the Rev A walk with Rev B's safety rules, plus the walk itself (depth, skip list, symlinked
@@ -583,6 +586,102 @@ private Q_SLOTS:
         QCOMPARE(snapshot.resources.first().status, ResourceStatus::Ok);
         // The replay finds it again, from the walk.
         QCOMPARE(ContextResolver().replay(walk), snapshot);
+    }
+
+    void listableButNotEnterableFoldersAreSkipped()
+    {
+        // Mode r--: the names can be listed, nothing inside can be opened. Rev A skips such a
+        // folder silently instead of reporting its files unreadable. (Root enters anything,
+        // so this is only observable as a user.)
+        if (::geteuid() == 0) {
+            QSKIP("root ignores folder permissions");
+        }
+        write(QStringLiteral("locked/AGENTS.md"), "# Locked\n");
+        write(QStringLiteral("AGENTS.md"), "# Top\n");
+        QVERIFY(QFile::setPermissions(path(QStringLiteral("locked")),
+                                      QFileDevice::ReadOwner | QFileDevice::ReadUser));
+        const ContextSnapshot snapshot = resolve({m_base});
+        QFile::setPermissions(path(QStringLiteral("locked")),
+                              QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                      QFileDevice::ExeOwner);
+        QCOMPARE(ids(snapshot), QStringList {instructionId(path(QStringLiteral("AGENTS.md")))});
+        QCOMPARE(snapshot.snapshotError, QString());
+    }
+
+    void namesThatAreNotUtf8AreWalkedByTheirBytes()
+    {
+        // Go's strings are bytes: folders named by bytes that are not UTF-8 are walked, their
+        // files read, symlinks resolved and the aggregate hash taken over the raw bytes. JSON
+        // carries U+FFFD for each invalid byte, as Go's encoder writes it.
+        const QByteArray base = QFile::encodeName(m_base);
+        const QList<std::pair<QByteArray, QString>> folders {
+                {QByteArray("d\xff"), QStringLiteral("d\uFFFD")},
+                {QByteArray("e\xe2\x82"), QStringLiteral("e\uFFFD\uFFFD")}, // truncated
+                {QByteArray("f\xed\xa0\x80"), QStringLiteral("f\uFFFD\uFFFD\uFFFD")}, // surrogate
+                {QByteArray("g\xc0\xaf"), QStringLiteral("g\uFFFD\uFFFD")}, // overlong
+        };
+        QList<std::pair<QByteArray, QByteArray>> expected; // raw id, content
+        for (const auto &[raw, shown] : folders) {
+            const QByteArray folder = base + '/' + raw;
+            QVERIFY(::mkdir(folder.constData(), 0755) == 0);
+            const QByteArray content = "# In " + raw + "\n";
+            const int fd =
+                    ::open(QByteArray(folder + "/AGENTS.md").constData(), O_WRONLY | O_CREAT, 0644);
+            QVERIFY(fd >= 0);
+            QCOMPARE(::write(fd, content.constData(), size_t(content.size())), content.size());
+            ::close(fd);
+            expected.append({"instruction_file:" + folder + "/AGENTS.md", content});
+        }
+        // A symlink into such a folder is resolved by bytes and named by its target.
+        const QByteArray notes = base + "/h\xfe/notes.md";
+        QVERIFY(::mkdir(QByteArray(base + "/h\xfe").constData(), 0755) == 0);
+        const int fd = ::open(notes.constData(), O_WRONLY | O_CREAT, 0644);
+        QVERIFY(fd >= 0);
+        QCOMPARE(::write(fd, "# Notes\n", 8), 8);
+        ::close(fd);
+        QVERIFY(::symlink(notes.constData(), QByteArray(base + "/CLAUDE.md").constData()) == 0);
+        expected.append({"instruction_file:" + notes, "# Notes\n"});
+
+        const ContextSnapshot snapshot = resolve({m_base});
+        verifyInvariants(snapshot);
+        QCOMPARE(snapshot.snapshotError, QString());
+        QVERIFY2(snapshot.resources.size() == expected.size(),
+                 qPrintable(ContextPaths::forDisplay(ids(snapshot).join(QLatin1Char(' ')))));
+        for (const auto &[rawId, content] : expected) {
+            const ContextResource *resource = find(snapshot, ContextPaths::fromRaw(rawId));
+            QVERIFY2(resource, rawId.constData());
+            QCOMPARE(resource->status, ResourceStatus::Ok);
+            QCOMPARE(resource->payload, content);
+            QCOMPARE(resource->sizeBytes, quint64(content.size()));
+        }
+        for (const auto &[raw, shown] : folders) {
+            const QString source = m_base + QLatin1Char('/') + shown + QStringLiteral("/AGENTS.md");
+            const ContextResource *resource =
+                    find(snapshot,
+                         ContextPaths::fromRaw(QByteArray("instruction_file:" + base + '/' + raw +
+                                                          "/AGENTS.md")));
+            QVERIFY(resource);
+            const QByteArray json =
+                    QJsonDocument(resource->toJson()).toJson(QJsonDocument::Compact);
+            QVERIFY2(json.contains(QJsonDocument(QJsonObject {{QStringLiteral("s"), source}})
+                                           .toJson(QJsonDocument::Compact)
+                                           .sliced(5)
+                                           .chopped(1)),
+                     json.constData());
+            QCOMPARE(QJsonDocument::fromJson(json).object().value(QStringLiteral("source")),
+                     QJsonValue(source));
+        }
+
+        // Sorted by raw id and hashed over the raw bytes, computed here independently.
+        std::sort(expected.begin(), expected.end());
+        QByteArray input;
+        for (const auto &[rawId, content] : std::as_const(expected)) {
+            const QByteArray source = rawId.sliced(qstrlen("instruction_file:"));
+            input += QByteArray::number(rawId.size()) + ':' + rawId + "16:instruction_file" +
+                    QByteArray::number(source.size()) + ':' + source + sha256(content) + "2:ok" +
+                    '\0';
+        }
+        QCOMPARE(snapshot.aggregateHash, sha256(input));
     }
 
     void failedResourcesReportTheirSize()

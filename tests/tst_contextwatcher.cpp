@@ -6,6 +6,7 @@
 // signals or conditions, or drive the clock.
 #include "common/clock.h"
 #include "context/contextmanager.h"
+#include "context/contextpaths.h"
 #include "context/contextresolver.h"
 #include "context/contextwatchbackend.h"
 #include "context/contextwatcher.h"
@@ -19,6 +20,9 @@
 #include <QTest>
 
 #include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <functional>
 #include <memory>
@@ -234,6 +238,39 @@ private Q_SLOTS:
         QCOMPARE(resource->status, ResourceStatus::Ok);
         QCOMPARE(resource->name, QStringLiteral("new-skill"));
         QTRY_VERIFY_WITH_TIMEOUT(manager->watcher()->watchedDirectories().contains(skill), Timeout);
+    }
+
+    void firesInAFolderWhoseNameIsNotUtf8()
+    {
+        // Watched by its bytes: a new file there, and then an edit in place, each make a
+        // version, and no watch failed.
+        const QByteArray folder = QFile::encodeName(m_work) + "/raw\xff";
+        QVERIFY(::mkdir(folder.constData(), 0755) == 0);
+        auto manager = createManager();
+        QVERIFY(startAndWait(*manager));
+        QVERIFY(manager->watcher()->failedWatches().isEmpty());
+        const QString agents = ContextPaths::fromRaw(QByteArray(folder + "/AGENTS.md"));
+        QVERIFY(manager->watcher()->watchedDirectories().contains(ContextPaths::fromRaw(folder)));
+
+        const auto writeRaw = [&](const QByteArray &content, int flags) {
+            const int fd = ::open(ContextPaths::toRaw(agents).constData(), O_WRONLY | flags, 0644);
+            QVERIFY(fd >= 0);
+            QCOMPARE(::write(fd, content.constData(), size_t(content.size())), content.size());
+            ::close(fd);
+        };
+        quint64 version = manager->snapshot().version;
+        writeRaw("# Raw\n", O_CREAT | O_TRUNC);
+        QVERIFY(waitForSnapshot(*manager, version, [&](const ContextSnapshot &s) {
+            return findResource(s, instructionId(agents)) != nullptr;
+        }));
+        QTRY_VERIFY_WITH_TIMEOUT(manager->watcher()->watchedFiles().contains(agents), Timeout);
+        version = manager->snapshot().version;
+        writeRaw("More.\n", O_APPEND); // in place: only the file watch sees it
+        QVERIFY(waitForSnapshot(*manager, version, [&](const ContextSnapshot &s) {
+            const ContextResource *r = findResource(s, instructionId(agents));
+            return r && r->payload == QByteArray("# Raw\nMore.\n");
+        }));
+        QVERIFY(manager->watcher()->failedWatches().isEmpty());
     }
 
     void firesOnWorkingDirectoryCreatedLater()

@@ -7,6 +7,7 @@
 #include "syntaxrepository.h"
 
 #include "context/contextmanager.h"
+#include "context/contextpaths.h"
 #include "context/contextresolver.h"
 #include "context/contextresourcemodel.h"
 
@@ -964,7 +965,7 @@ void ContextView::showResource(const ContextResource &resource)
 
     const QLocale locale;
     m_detailTitle->setText(ContextResourceModel::displayName(resource));
-    m_detailTitle->setToolTip(resource.source);
+    m_detailTitle->setToolTip(ContextPaths::forDisplay(resource.source));
     m_detailStatusIcon->setPixmap(
             ContextResourceFilterModel::statusIcon(resource.status).pixmap(QSize(16, 16)));
     m_detailStatus->setText(tr("%1 · %2").arg(ContextResourceModel::statusText(resource.status),
@@ -992,8 +993,11 @@ void ContextView::showResource(const ContextResource &resource)
     m_hashLabel->setToolTip(tr("SHA-256 of the content: %1").arg(hex(resource.contentHash)));
     m_sourceLabel->setText(
             resource.sourcePath.isEmpty()
-                    ? tr("%1\nfrom the %2").arg(resource.source, m_model->sourceText(resource))
-                    : tr("%1\nfrom your scan root %2").arg(resource.source, resource.sourcePath));
+                    ? tr("%1\nfrom the %2")
+                              .arg(ContextPaths::forDisplay(resource.source),
+                                   m_model->sourceText(resource))
+                    : tr("%1\nfrom your scan root %2")
+                              .arg(ContextPaths::forDisplay(resource.source), resource.sourcePath));
     m_sourceLabel->setToolTip(m_sourceLabel->text());
     QStringList about;
     if (!resource.name.isEmpty()) {

@@ -3,6 +3,7 @@
 #include "contextwatcher.h"
 
 #include "contextmanager.h"
+#include "contextpaths.h"
 #include "contextpushloop.h"
 #include "http/apiserver.h"
 #include "http/jsonresponse.h"
@@ -29,7 +30,7 @@ QJsonArray sourcesJson(const ContextManager *manager)
                 {QStringLiteral("status"),
                  rejection.isEmpty() ? QStringLiteral("ok") : QStringLiteral("rejected")}};
         if (!rejection.isEmpty()) {
-            source.insert(QStringLiteral("error"), rejection);
+            source.insert(QStringLiteral("error"), ContextPaths::forDisplay(rejection));
         }
         array.append(source);
     }
@@ -220,7 +221,8 @@ void ContextApi::handleContent(const ApiRequest &request, HttpResponder &respond
     const QString id = request.query().queryItemValue(QStringLiteral("id"), QUrl::FullyDecoded);
     const ContextSnapshot snapshot = m_manager->snapshot();
     for (const ContextResource &resource : snapshot.resources) {
-        if (resource.id != id) {
+        // Clients know a name that is not UTF-8 only as JSON shows it, with U+FFFD.
+        if (resource.id != id && ContextPaths::forDisplay(resource.id) != id) {
             continue;
         }
         if (resource.kind == ResourceKind::McpConfig) {
@@ -228,28 +230,32 @@ void ContextApi::handleContent(const ApiRequest &request, HttpResponder &respond
                     responder, Status::Forbidden,
                     QStringLiteral("MCP config contents never leave the agent."),
                     QStringLiteral("%1 may hold secrets; only its hash and size are shared.")
-                            .arg(resource.source));
+                            .arg(ContextPaths::forDisplay(resource.source)));
             return;
         }
         QString reason;
         if (resource.status == ResourceStatus::Ok && !m_manager->mayServe(resource, &reason)) {
             JsonResponse::message(responder, Status::Forbidden,
-                                  QStringLiteral("Resource is outside the scan roots."), reason);
+                                  QStringLiteral("Resource is outside the scan roots."),
+                                  ContextPaths::forDisplay(reason));
             return;
         }
         if (resource.status != ResourceStatus::Ok) {
             JsonResponse::message(
                     responder, Status::NotFound, QStringLiteral("Resource has no content."),
-                    QStringLiteral("%1 is %2: %3")
-                            .arg(resource.id, resourceStatusName(resource.status), resource.error));
+                    ContextPaths::forDisplay(QStringLiteral("%1 is %2: %3")
+                                                     .arg(resource.id,
+                                                          resourceStatusName(resource.status),
+                                                          resource.error)));
             return;
         }
-        JsonResponse::write(responder, Status::Ok,
-                            QJsonObject {{QStringLiteral("id"), resource.id},
-                                         {QStringLiteral("kind"), resourceKindName(resource.kind)},
-                                         {QStringLiteral("size_bytes"), qint64(resource.sizeBytes)},
-                                         {QStringLiteral("content_base64"),
-                                          QString::fromLatin1(resource.payload.toBase64())}});
+        JsonResponse::write(
+                responder, Status::Ok,
+                QJsonObject {{QStringLiteral("id"), ContextPaths::forDisplay(resource.id)},
+                             {QStringLiteral("kind"), resourceKindName(resource.kind)},
+                             {QStringLiteral("size_bytes"), qint64(resource.sizeBytes)},
+                             {QStringLiteral("content_base64"),
+                              QString::fromLatin1(resource.payload.toBase64())}});
         return;
     }
     JsonResponse::message(responder, Status::NotFound, QStringLiteral("Resource not found."),

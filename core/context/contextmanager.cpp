@@ -231,7 +231,7 @@ bool ContextManager::mayServe(const ContextResource &resource, QString *reason) 
     if (resource.kind == ResourceKind::Skill) {
         file += QStringLiteral("/SKILL.md");
     }
-    const QString real = QFileInfo(file).canonicalFilePath();
+    const QString real = ContextPaths::realPath(file);
     if (real.isEmpty()) {
         *reason = QStringLiteral("%1 is gone").arg(file);
         return false;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QByteArray>
 #include <QString>
 #include <QStringList>
 
@@ -35,6 +36,17 @@ bool hasParentTraversal(const QString &path);
 
 // Whether `path` is `prefix` or lies below it: "/a-prefix" is not under "/a".
 bool pathHasPrefix(const QString &path, const QString &prefix);
+
+// File names are bytes; Go keeps them so, QString cannot. These map them losslessly, as
+// Python's surrogateescape does: a byte that is not part of valid UTF-8 (Go's
+// utf8.DecodeRune rule: one invalid byte at a time) becomes the lone surrogate U+DC80 + byte,
+// and toRaw() turns it back. Every path the resolver and watcher touch goes through them.
+QString fromRaw(QByteArrayView bytes);
+QByteArray toRaw(QStringView path);
+// What Go's JSON encoder writes for such a string: each escaped byte as U+FFFD.
+QString forDisplay(const QString &path);
+// realpath(3) through the byte form; empty, with errno in `error`, when it fails.
+QString realPath(const QString &path, int *error = nullptr);
 
 // Go's filepath.Clean for an absolute path: "/a/./b/../c//" becomes "/a/c", "/.." becomes "/".
 QString cleanAbsolutePath(const QString &path);

@@ -1,5 +1,7 @@
 #include "contextpushstatus.h"
 
+#include "context/contextpaths.h"
+
 #include <QJsonArray>
 
 QString ContextPushStatus::stateName(State state)
@@ -48,7 +50,11 @@ QJsonObject ContextPushStatus::toJson() const
         o.insert(QStringLiteral("watch_degradation"), watchDegradation);
     }
     if (!watchFailures.isEmpty()) {
-        o.insert(QStringLiteral("watch_failures"), QJsonArray::fromStringList(watchFailures));
+        QJsonArray failures;
+        for (const QString &failure : watchFailures) {
+            failures.append(ContextPaths::forDisplay(failure));
+        }
+        o.insert(QStringLiteral("watch_failures"), failures);
     }
     return o;
 }

@@ -1,6 +1,7 @@
 #include "context/contextresolver.h"
 
 #include "context/contextpaths.h"
+#include "context/mcpconfig.h"
 #include "context/sha256.h"
 #include "context/skillfrontmatter.h"
 #include "http/jsonresponse.h"
@@ -12,10 +13,6 @@
 #include <QLoggingCategory>
 #include <QMap>
 #include <QRegularExpression>
-
-#include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
-#include <rapidjson/reader.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -90,19 +87,7 @@ QString osError(const char *operation, const QString &path, int error)
             .arg(QLatin1StringView(operation), path, qt_error_string(error));
 }
 
-// A real path (symlinks resolved), or an empty string with the reason in `error`.
-QString realPath(const QString &path, int *error = nullptr)
-{
-    std::unique_ptr<char, decltype(&std::free)> resolved(
-            ::realpath(QFile::encodeName(path).constData(), nullptr), &std::free);
-    if (!resolved) {
-        if (error) {
-            *error = errno;
-        }
-        return QString();
-    }
-    return QFile::decodeName(resolved.get());
-}
+using ContextPaths::realPath;
 
 // upstream workspacesdk.SkillNameRegex: ^[a-z0-9]+(-[a-z0-9]+)*$
 bool isKebabCase(const QString &name)
@@ -199,151 +184,6 @@ QString firstLine(const QByteArray &content)
             ++hashes;
         }
         return goTrimSpace(line.mid(hashes));
-    }
-    return QString();
-}
-
-// The .mcp.json shape upstream accepts, judged as Go's encoding/json decodes the file into
-// struct {MCPServers map[string]json.RawMessage `json:"mcpServers"`}: the syntax strictly
-// (no BOM, no raw control character in a string), but numbers only by their form (any
-// magnitude, as Go skips fields it does not decode), bytes that are not UTF-8 accepted (Go
-// replaces them), the field name matched case-insensitively, null as "no servers", and a
-// repeated field merged into the same map, later servers replacing earlier ones. Then each
-// server must be an object. RapidJSON's SAX reader judges the syntax; this only follows it.
-class McpConfigReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, McpConfigReader>
-{
-public:
-    QString typeError; // the first decoding error, reported only when the syntax is right
-    QMap<QString, bool> servers; // name -> is an object
-
-    bool Default() { return value(Kind::Scalar); }
-    bool Null() { return value(Kind::Null); }
-    bool RawNumber(const char *, rapidjson::SizeType, bool) { return value(Kind::Scalar); }
-    bool String(const char *, rapidjson::SizeType, bool) { return value(Kind::Scalar); }
-    bool StartObject()
-    {
-        const bool intoServers = m_stack.size() == 1 && m_serversField;
-        value(Kind::Object);
-        m_stack.push_back(intoServers ? Frame::Servers : Frame::Object);
-        return true;
-    }
-    bool Key(const char *text, rapidjson::SizeType length, bool)
-    {
-        const QString key = QString::fromUtf8(text, qsizetype(length)); // invalid bytes: U+FFFD
-        if (m_stack.size() == 1) {
-            m_serversField = key.compare(QLatin1StringView("mcpServers"), Qt::CaseInsensitive) == 0;
-        } else if (m_stack.size() == 2 && m_stack.back() == Frame::Servers) {
-            m_server = key;
-        }
-        return true;
-    }
-    bool EndObject(rapidjson::SizeType)
-    {
-        m_stack.pop_back();
-        return true;
-    }
-    bool StartArray()
-    {
-        value(Kind::Array);
-        m_stack.push_back(Frame::Array);
-        return true;
-    }
-    bool EndArray(rapidjson::SizeType)
-    {
-        m_stack.pop_back();
-        return true;
-    }
-
-private:
-    enum class Kind { Null, Scalar, Object, Array };
-    enum class Frame { Object, Servers, Array };
-
-    // A value begins at the current depth: what it means depends on where it is.
-    bool value(Kind kind)
-    {
-        if (m_stack.empty()) { // the top level
-            if (kind != Kind::Null && kind != Kind::Object) {
-                setTypeError(QStringLiteral("invalid MCP config: the top level must be a JSON "
-                                            "object"));
-            }
-        } else if (m_stack.size() == 1 && m_serversField) {
-            if (kind == Kind::Null) {
-                servers.clear(); // null sets the map to nil
-            } else if (kind != Kind::Object) {
-                setTypeError(QStringLiteral("invalid MCP config: \"mcpServers\" must be a JSON "
-                                            "object"));
-            }
-        } else if (m_stack.size() == 2 && m_stack.back() == Frame::Servers) {
-            servers.insert(m_server, kind == Kind::Object);
-        }
-        return true;
-    }
-
-    void setTypeError(const QString &error)
-    {
-        if (typeError.isEmpty()) {
-            typeError = error;
-        }
-    }
-
-    std::vector<Frame> m_stack;
-    bool m_serversField = false;
-    QString m_server;
-};
-
-// The length of the JSON number at `at` (RFC 8259's grammar), or 0.
-qsizetype jsonNumberLength(const QByteArray &text, qsizetype at)
-{
-    static const QRegularExpression number(
-            QStringLiteral("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?"));
-    const QString tail =
-            QString::fromLatin1(text.sliced(at, std::min<qsizetype>(text.size() - at, 4096)));
-    const QRegularExpressionMatch match =
-            number.match(tail, 0, QRegularExpression::NormalMatch,
-                         QRegularExpression::AnchorAtOffsetMatchOption);
-    return match.hasMatch() ? match.capturedLength() : 0;
-}
-
-// Numbers as text, no UTF-8 check, iterative (no recursion on nesting).
-constexpr unsigned McpParseFlags =
-        rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag;
-
-QString mcpShapeError(const QByteArray &content)
-{
-    rapidjson::Reader reader;
-    McpConfigReader handler;
-    QByteArray text = content;
-    rapidjson::ParseResult result;
-    // RapidJSON still refuses an exponent beyond a double's. Go judges no number's range where
-    // it decodes none, so such a number (well formed) is read as 0 and the parse goes on.
-    for (;;) {
-        handler = McpConfigReader();
-        rapidjson::MemoryStream stream(text.constData(), size_t(text.size()));
-        result = reader.Parse<McpParseFlags>(stream, handler);
-        const qsizetype at = qsizetype(result.Offset());
-        const qsizetype length = result.Code() == rapidjson::kParseErrorNumberTooBig
-                ? jsonNumberLength(text, at)
-                : 0;
-        if (length == 0) {
-            break;
-        }
-        text[at] = '0';
-        for (qsizetype i = at + 1; i < at + length; ++i) {
-            text[i] = ' ';
-        }
-    }
-    if (result.IsError()) {
-        return QStringLiteral("invalid JSON at offset %1: %2")
-                .arg(result.Offset())
-                .arg(QLatin1StringView(rapidjson::GetParseError_En(result.Code())));
-    }
-    if (!handler.typeError.isEmpty()) {
-        return handler.typeError;
-    }
-    for (auto it = handler.servers.constBegin(); it != handler.servers.constEnd(); ++it) {
-        if (!it.value()) {
-            return QStringLiteral("server %1 must be a JSON object").arg(goQuoted(it.key()));
-        }
     }
     return QString();
 }
@@ -448,7 +288,7 @@ void Discovery::discoverIn(const ScanRoot &root, int rootIndex)
         qCDebug(lcContext) << "Skipping scan root that is not absolute:" << root.path;
         return;
     }
-    const QByteArray encoded = QFile::encodeName(path);
+    const QByteArray encoded = ContextPaths::toRaw(path);
     struct stat info;
     if (::stat(encoded.constData(), &info) != 0) {
         return; // a missing root is silently nothing
@@ -474,7 +314,8 @@ void Discovery::discoverIn(const ScanRoot &root, int rootIndex)
         char link[PATH_MAX + 1];
         const QByteArray self = "/proc/self/fd/" + QByteArray::number(fd);
         const ssize_t n = ::readlink(self.constData(), link, PATH_MAX);
-        const QString real = n > 0 ? QFile::decodeName(QByteArray(link, qsizetype(n))) : QString();
+        const QString real =
+                n > 0 ? ContextPaths::fromRaw(QByteArray(link, qsizetype(n))) : QString();
         if (!root.allowedRoots.isEmpty()) {
             ScanRoot opened = root;
             opened.path = real.isEmpty() ? path : real;
@@ -496,7 +337,7 @@ void Discovery::discoverIn(const ScanRoot &root, int rootIndex)
         return;
     }
     // A single file: classified by its name; a symlink must stay inside the file's folder.
-    const QString parent = QFile::decodeName(parentPath(encoded).toByteArray());
+    const QString parent = ContextPaths::fromRaw(parentPath(encoded).toByteArray());
     const QString realParent = realPath(parent);
     m_containmentRoot = realParent.isEmpty() ? parent : realParent;
     recordRoot(root);
@@ -518,7 +359,7 @@ void Discovery::walkDirectory(int fd, QByteArray &path, int depth)
         return;
     }
     if (m_walkedDirectories) {
-        m_walkedDirectories->append(QFile::decodeName(path));
+        m_walkedDirectories->append(ContextPaths::fromRaw(path));
     }
     const bool descend = depth < m_options.maxDepth;
     const qsizetype length = path.size();
@@ -598,9 +439,9 @@ void Discovery::directoryError(const QByteArray &path, int error)
         qCDebug(lcContext) << "Skipping unreadable directory" << path;
     } else if (error != ENOENT && error != ENOTDIR && error != ELOOP) {
         // Gone or replaced since it was listed is a race, not an error; anything else is.
-        const QString message =
-                QStringLiteral("walk %1: %2")
-                        .arg(goQuoted(m_rootName), osError("open", QFile::decodeName(path), error));
+        const QString message = QStringLiteral("walk %1: %2")
+                                        .arg(goQuoted(m_rootName),
+                                             osError("open", ContextPaths::fromRaw(path), error));
         if (m_walk && m_walk->walkError.isEmpty()) {
             m_walk->walkError = message;
         }
@@ -617,15 +458,15 @@ void Discovery::classify(Candidate candidate, const QByteArray &path, bool isSym
     }
     switch (candidate) {
     case Candidate::Instruction:
-        readInstruction(QFile::decodeName(path), isSymlink);
+        readInstruction(ContextPaths::fromRaw(path), isSymlink);
         break;
     case Candidate::McpConfig:
-        readMcpConfig(QFile::decodeName(path), isSymlink);
+        readMcpConfig(ContextPaths::fromRaw(path), isSymlink);
         break;
     case Candidate::SkillFile: {
         const QByteArrayView directory = parentPath(path);
         if (baseName(parentPath(directory)) == QByteArrayView("skills")) {
-            readSkill(QFile::decodeName(directory.toByteArray()), QFile::decodeName(path),
+            readSkill(ContextPaths::fromRaw(directory.toByteArray()), ContextPaths::fromRaw(path),
                       isSymlink);
         }
         break;
@@ -641,7 +482,7 @@ Discovery::ReadTarget Discovery::readTarget(const QString &path, bool isSymlink)
         return ReadTarget {path, ResourceStatus::Ok, QString()};
     }
     struct stat linkInfo;
-    const quint64 linkSize = ::lstat(QFile::encodeName(path).constData(), &linkInfo) == 0
+    const quint64 linkSize = ::lstat(ContextPaths::toRaw(path).constData(), &linkInfo) == 0
             ? quint64(std::max<qint64>(0, linkInfo.st_size))
             : 0;
     int error = 0;
@@ -659,7 +500,7 @@ Discovery::ReadTarget Discovery::readTarget(const QString &path, bool isSymlink)
                            linkSize};
     }
     struct stat info;
-    if (::stat(QFile::encodeName(target).constData(), &info) != 0) {
+    if (::stat(ContextPaths::toRaw(target).constData(), &info) != 0) {
         return ReadTarget {path, ResourceStatus::Unreadable, osError("stat", target, errno),
                            linkSize};
     }
@@ -684,7 +525,7 @@ std::optional<QByteArray> Discovery::read(const QString &path, ContextResource &
         resource.error = error;
         // Upstream still reports the file's size (stat works where open does not).
         struct stat info;
-        if (::stat(QFile::encodeName(path).constData(), &info) == 0) {
+        if (::stat(ContextPaths::toRaw(path).constData(), &info) == 0) {
             resource.sizeBytes = quint64(std::max<qint64>(0, info.st_size));
         }
         return std::nullopt;
@@ -733,7 +574,7 @@ void Discovery::readMcpConfig(const QString &path, bool isSymlink)
         resource.error = target.error;
         resource.sizeBytes = target.linkSize;
     } else if (const std::optional<QByteArray> bytes = read(target.path, resource)) {
-        const QString shapeError = mcpShapeError(*bytes);
+        const QString shapeError = McpConfig::shapeError(*bytes);
         if (!shapeError.isEmpty()) {
             resource.status = ResourceStatus::Invalid;
             resource.error = shapeError;
@@ -916,7 +757,8 @@ QList<ContextResource> Discovery::takeResources()
                 ? entry.rootIndex < other.rootIndex
                 : entry.containerRank != other.containerRank
                 ? entry.containerRank < other.containerRank
-                : entry.resource.source.toUtf8() < other.resource.source.toUtf8();
+                : ContextPaths::toRaw(entry.resource.source) <
+                        ContextPaths::toRaw(other.resource.source);
         if (entryFirst) {
             other.removed = true;
             *winner = i;
@@ -941,7 +783,7 @@ QList<ContextResource> Discovery::takeResources()
 bool isChanged(const ContextWalk::Found &found, const ContextResource &resource,
                const QSet<QString> &changed)
 {
-    if (changed.contains(QFile::decodeName(found.path))) {
+    if (changed.contains(ContextPaths::fromRaw(found.path))) {
         return true;
     }
     const QString file = resource.kind == ResourceKind::Skill
@@ -958,7 +800,7 @@ void applyCaps(QList<ContextResource> &resources, const ContextResolver::Options
     QList<std::pair<std::pair<int, QByteArray>, qsizetype>> keys;
     keys.reserve(resources.size());
     for (qsizetype i = 0; i < resources.size(); ++i) {
-        keys.append({{int(resources.at(i).kind), resources.at(i).source.toUtf8()}, i});
+        keys.append({{int(resources.at(i).kind), ContextPaths::toRaw(resources.at(i).source)}, i});
     }
     std::stable_sort(keys.begin(), keys.end(),
                      [](const auto &a, const auto &b) { return a.first < b.first; });
@@ -1119,14 +961,14 @@ QStringList ContextResolver::skipDirectoryNames()
 
 QString ContextResolver::mcpConfigError(const QByteArray &content)
 {
-    return mcpShapeError(content);
+    return McpConfig::shapeError(content);
 }
 
 bool ContextResolver::readFile(const QString &path, qint64 limit, QByteArray *bytes, qint64 *size,
                                QString *error)
 {
     // O_NONBLOCK: a FIFO given a context file's name must not hang the resolve.
-    const int fd = ::open(QFile::encodeName(path).constData(),
+    const int fd = ::open(ContextPaths::toRaw(path).constData(),
                           O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         *error = osError("open", path, errno);

@@ -1,5 +1,7 @@
 #include "context/contextresource.h"
 
+#include "context/contextpaths.h"
+
 QString resourceKindName(ResourceKind kind)
 {
     switch (kind) {
@@ -45,16 +47,17 @@ QString resourceStatusName(ResourceStatus status)
 QJsonObject ContextResource::toJson() const
 {
     QJsonObject object {
-            {QStringLiteral("id"), id},
+            // Paths may hold bytes that are not UTF-8; JSON shows them as Go's encoder does.
+            {QStringLiteral("id"), ContextPaths::forDisplay(id)},
             {QStringLiteral("kind"), resourceKindName(kind)},
-            {QStringLiteral("source"), source},
+            {QStringLiteral("source"), ContextPaths::forDisplay(source)},
             {QStringLiteral("content_hash"), QString::fromLatin1(contentHash.toHex())},
             {QStringLiteral("size_bytes"), qint64(sizeBytes)},
             {QStringLiteral("status"), resourceStatusName(status)},
     };
     const auto insertUnlessEmpty = [&object](QLatin1StringView key, const QString &value) {
         if (!value.isEmpty()) {
-            object.insert(key, value);
+            object.insert(key, ContextPaths::forDisplay(value));
         }
     };
     insertUnlessEmpty(QLatin1StringView("source_path"), sourcePath);

@@ -170,8 +170,9 @@ QVariant ContextResourceModel::resourceData(const ContextResource &resource, int
         switch (Column(column)) {
         case NameColumn:
             return resource.description.isEmpty()
-                    ? resource.source
-                    : tr("%1\n%2").arg(resource.source, resource.description);
+                    ? ContextPaths::forDisplay(resource.source)
+                    : tr("%1\n%2").arg(ContextPaths::forDisplay(resource.source),
+                                       resource.description);
         case StatusColumn:
         case ErrorColumn:
             return resource.error.isEmpty()
@@ -453,7 +454,7 @@ QString ContextResourceModel::displayName(const ContextResource &resource)
         return resource.name;
     }
     const QString name = QFileInfo(resource.source).fileName();
-    return name.isEmpty() ? resource.source : name;
+    return ContextPaths::forDisplay(name.isEmpty() ? resource.source : name);
 }
 
 QString ContextResourceModel::sourceText(const ContextResource &resource) const

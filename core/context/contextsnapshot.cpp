@@ -1,5 +1,6 @@
 #include "context/contextsnapshot.h"
 
+#include "context/contextpaths.h"
 #include "context/sha256.h"
 
 #include <QJsonArray>
@@ -23,7 +24,7 @@ void ContextSnapshot::sortById(QList<ContextResource> &resources)
     QList<std::pair<QByteArray, ContextResource>> keyed;
     keyed.reserve(resources.size());
     for (ContextResource &resource : resources) {
-        keyed.emplaceBack(resource.id.toUtf8(), std::move(resource));
+        keyed.emplaceBack(ContextPaths::toRaw(resource.id), std::move(resource));
     }
     std::stable_sort(keyed.begin(), keyed.end(),
                      [](const auto &a, const auto &b) { return a.first < b.first; });
@@ -37,9 +38,9 @@ QByteArray ContextSnapshot::computeAggregateHash(QList<ContextResource> resource
     sortById(resources);
     QByteArray input;
     for (const ContextResource &resource : std::as_const(resources)) {
-        appendLengthPrefixed(input, resource.id.toUtf8());
+        appendLengthPrefixed(input, ContextPaths::toRaw(resource.id));
         appendLengthPrefixed(input, resourceKindName(resource.kind).toUtf8());
-        appendLengthPrefixed(input, resource.source.toUtf8());
+        appendLengthPrefixed(input, ContextPaths::toRaw(resource.source));
         // Always 32 bytes, as Go's [32]byte: a missing hash counts as zeros.
         QByteArray hash = resource.contentHash.first(
                 std::min(resource.contentHash.size(), Sha256::DigestSize));
@@ -65,7 +66,7 @@ QJsonObject ContextSnapshot::toJson() const
             {QStringLiteral("payload_bytes"), qint64(payloadBytes)},
     };
     if (!snapshotError.isEmpty()) {
-        object.insert(QLatin1StringView("snapshot_error"), snapshotError);
+        object.insert(QLatin1StringView("snapshot_error"), ContextPaths::forDisplay(snapshotError));
     }
     return object;
 }

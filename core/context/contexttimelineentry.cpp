@@ -1,5 +1,7 @@
 #include "contexttimelineentry.h"
 
+#include "context/contextpaths.h"
+
 #include <QJsonArray>
 
 namespace {
@@ -14,6 +16,15 @@ QStringList stringList(const QJsonValue &value)
     return list;
 }
 
+QJsonArray displayed(const QStringList &ids)
+{
+    QJsonArray array;
+    for (const QString &id : ids) {
+        array.append(ContextPaths::forDisplay(id));
+    }
+    return array;
+}
+
 } // namespace
 
 QJsonObject ContextTimelineEntry::toJson() const
@@ -22,11 +33,11 @@ QJsonObject ContextTimelineEntry::toJson() const
                    {QStringLiteral("trigger"), trigger},
                    {QStringLiteral("published_at_ms"), publishedAtMSecs},
                    {QStringLiteral("aggregate_hash"), QString::fromLatin1(aggregateHash.toHex())},
-                   {QStringLiteral("added"), QJsonArray::fromStringList(added)},
-                   {QStringLiteral("removed"), QJsonArray::fromStringList(removed)},
-                   {QStringLiteral("changed"), QJsonArray::fromStringList(changed)}};
+                   {QStringLiteral("added"), displayed(added)},
+                   {QStringLiteral("removed"), displayed(removed)},
+                   {QStringLiteral("changed"), displayed(changed)}};
     if (!triggerPath.isEmpty()) {
-        o.insert(QStringLiteral("trigger_path"), triggerPath);
+        o.insert(QStringLiteral("trigger_path"), ContextPaths::forDisplay(triggerPath));
     }
     return o;
 }

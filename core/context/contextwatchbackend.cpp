@@ -1,70 +1,177 @@
 #include "contextwatchbackend.h"
 
-#include <QFile>
-#include <QFileSystemWatcher>
+#include "context/contextpaths.h"
+
+#include <QSet>
+#include <QSocketNotifier>
 
 #include <cerrno>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace {
 
-class FileSystemWatchBackend : public ContextWatchBackend
+// inotify directly rather than QFileSystemWatcher: it says why an add failed (errno), and it
+// takes a path's bytes (ContextPaths::toRaw), where Qt's re-encoding loses a name that is not
+// UTF-8. The events and the once-per-read coalescing are QFileSystemWatcher's.
+class InotifyWatchBackend : public ContextWatchBackend
 {
 public:
-    explicit FileSystemWatchBackend(QObject *parent)
+    explicit InotifyWatchBackend(QObject *parent)
         : ContextWatchBackend(parent)
-        , m_watcher(new QFileSystemWatcher(this))
+        , m_fd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK))
+        , m_initError(m_fd < 0 ? errno : 0)
     {
-        connect(m_watcher, &QFileSystemWatcher::directoryChanged, this,
-                &ContextWatchBackend::directoryChanged);
-        connect(m_watcher, &QFileSystemWatcher::fileChanged, this,
-                &ContextWatchBackend::fileChanged);
+        if (m_fd >= 0) {
+            m_notifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
+            connect(m_notifier, &QSocketNotifier::activated, this,
+                    &InotifyWatchBackend::readEvents);
+        }
+    }
+
+    ~InotifyWatchBackend() override
+    {
+        if (m_fd >= 0) {
+            delete m_notifier;
+            ::close(m_fd); // drops every watch
+        }
     }
 
     QHash<QString, int> addPaths(const QStringList &paths) override
     {
         QHash<QString, int> errors;
-        if (paths.isEmpty()) {
-            return errors;
-        }
-        const QStringList failed = m_watcher->addPaths(paths);
-        if (failed.isEmpty()) {
-            return errors;
-        }
-        const int probe = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-        for (const QString &path : failed) {
-            int error = probe < 0 ? errno : 0;
-            if (probe >= 0) {
-                const int wd =
-                        ::inotify_add_watch(probe, QFile::encodeName(path).constData(), IN_ATTRIB);
-                error = wd < 0 ? errno : EINVAL; // it worked here: Qt refused for its own reasons
+        for (const QString &path : paths) {
+            if (m_watches.contains(path)) {
+                continue;
             }
-            errors.insert(path, error);
-        }
-        if (probe >= 0) {
-            ::close(probe);
+            if (m_fd < 0) {
+                errors.insert(path, m_initError);
+                continue;
+            }
+            const QByteArray raw = ContextPaths::toRaw(path);
+            struct stat info;
+            if (::stat(raw.constData(), &info) != 0) {
+                errors.insert(path, errno);
+                continue;
+            }
+            const bool isDirectory = S_ISDIR(info.st_mode);
+            const uint32_t mask = isDirectory
+                    ? (IN_ATTRIB | IN_MOVE | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF |
+                       IN_ONLYDIR)
+                    : (IN_ATTRIB | IN_MODIFY | IN_MOVE | IN_MOVE_SELF | IN_DELETE_SELF);
+            // The kernel answers one descriptor per inode: two paths of a hard link share it,
+            // and the mask must be the union (IN_MASK_ADD), not the last caller's.
+            const int wd = ::inotify_add_watch(m_fd, raw.constData(), mask | IN_MASK_ADD);
+            if (wd < 0) {
+                errors.insert(path, errno);
+                continue;
+            }
+            m_watches.insert(path, Watch {wd, isDirectory});
+            m_paths[wd].append(path);
         }
         return errors;
     }
 
     void removePaths(const QStringList &paths) override
     {
-        if (!paths.isEmpty()) {
-            m_watcher->removePaths(paths);
+        for (const QString &path : paths) {
+            const auto found = m_watches.constFind(path);
+            if (found == m_watches.cend()) {
+                continue;
+            }
+            const int wd = found->wd;
+            m_watches.erase(found);
+            QStringList &shared = m_paths[wd];
+            shared.removeAll(path);
+            if (shared.isEmpty()) {
+                m_paths.remove(wd);
+                ::inotify_rm_watch(m_fd, wd);
+            }
         }
     }
 
-    QStringList directories() const override { return m_watcher->directories(); }
-    QStringList files() const override { return m_watcher->files(); }
+    QStringList directories() const override { return pathsWhere(true); }
+    QStringList files() const override { return pathsWhere(false); }
 
 private:
-    QFileSystemWatcher *m_watcher;
+    struct Watch
+    {
+        int wd;
+        bool isDirectory;
+    };
+
+    QStringList pathsWhere(bool directories) const
+    {
+        QStringList list;
+        for (auto it = m_watches.cbegin(); it != m_watches.cend(); ++it) {
+            if (it->isDirectory == directories) {
+                list.append(it.key());
+            }
+        }
+        return list;
+    }
+
+    void readEvents()
+    {
+        // Every event queued now, each watch reported once: an editor's save is several.
+        QList<int> order;
+        QSet<int> gone;
+        alignas(inotify_event) char buffer[16384];
+        for (;;) {
+            const ssize_t n = ::read(m_fd, buffer, sizeof buffer);
+            if (n <= 0) {
+                break; // EAGAIN: drained
+            }
+            for (ssize_t at = 0; at + ssize_t(sizeof(inotify_event)) <= n;) {
+                const auto *event = reinterpret_cast<const inotify_event *>(buffer + at);
+                at += ssize_t(sizeof(inotify_event) + event->len);
+                if (event->wd < 0 || !m_paths.contains(event->wd)) {
+                    continue; // IN_Q_OVERFLOW, or a watch already removed
+                }
+                if (!order.contains(event->wd)) {
+                    order.append(event->wd);
+                }
+                if (event->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)) {
+                    gone.insert(event->wd);
+                }
+            }
+        }
+        QList<std::pair<QString, bool>> changed;
+        for (const int wd : std::as_const(order)) {
+            const QStringList paths = m_paths.value(wd);
+            for (const QString &path : paths) {
+                changed.append({path, m_watches.value(path).isDirectory});
+            }
+            if (gone.contains(wd)) {
+                // As QFileSystemWatcher: a path that went away is no longer watched, so the
+                // next sync adds whatever now has its name.
+                for (const QString &path : paths) {
+                    m_watches.remove(path);
+                }
+                m_paths.remove(wd);
+                ::inotify_rm_watch(m_fd, wd);
+            }
+        }
+        for (const auto &[path, isDirectory] : std::as_const(changed)) {
+            if (isDirectory) {
+                Q_EMIT directoryChanged(path);
+            } else {
+                Q_EMIT fileChanged(path);
+            }
+        }
+    }
+
+    int m_fd;
+    int m_initError;
+    QSocketNotifier *m_notifier = nullptr;
+    QHash<QString, Watch> m_watches;
+    QHash<int, QStringList> m_paths;
 };
 
 } // namespace
 
 ContextWatchBackend *ContextWatchBackend::createDefault(QObject *parent)
 {
-    return new FileSystemWatchBackend(parent);
+    return new InotifyWatchBackend(parent);
 }

@@ -4,11 +4,9 @@
 #include <QObject>
 #include <QStringList>
 
-class QFileSystemWatcher;
-
 // What ContextWatcher watches with: adds and removes paths, says why an add failed (errno:
 // ENOSPC is the inotify limit, anything else is that path's own problem), and reports changes.
-// The default watches with QFileSystemWatcher; tests substitute failures.
+// The default watches with inotify; tests substitute failures.
 class ContextWatchBackend : public QObject
 {
     Q_OBJECT
@@ -21,8 +19,8 @@ public:
     virtual QStringList directories() const = 0;
     virtual QStringList files() const = 0;
 
-    // QFileSystemWatcher on inotify. Qt does not say why an add failed, so a failed path is
-    // tried once more on a private inotify instance, whose errno is the answer.
+    // inotify on the event loop, by a path's bytes (ContextPaths::toRaw), with
+    // QFileSystemWatcher's events: a folder's entries, a file's content and attributes.
     static ContextWatchBackend *createDefault(QObject *parent = nullptr);
 
 Q_SIGNALS:

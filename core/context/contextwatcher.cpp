@@ -1,5 +1,6 @@
 #include "contextwatcher.h"
 
+#include "contextpaths.h"
 #include "contextresolver.h"
 #include "contextsnapshot.h"
 #include "contextwatchbackend.h"
@@ -9,6 +10,7 @@
 
 #include <QLoggingCategory>
 #include <cerrno>
+#include <sys/stat.h>
 
 Q_DECLARE_LOGGING_CATEGORY(lcContext)
 
@@ -85,7 +87,9 @@ QStringList ContextWatcher::filesFor(const ContextSnapshot &snapshot)
         if (resource.kind == ResourceKind::Skill) {
             path += QStringLiteral("/SKILL.md");
         }
-        if (!files.contains(path) && QFileInfo(path).isFile()) {
+        struct stat info; // by its bytes: a name need not be UTF-8
+        if (!files.contains(path) && ::stat(ContextPaths::toRaw(path).constData(), &info) == 0 &&
+            S_ISREG(info.st_mode)) {
             files.insert(path);
             list.append(path);
         }

@@ -47,7 +47,8 @@ QString goQuoted(const QString &text)
     QString out;
     out.reserve(text.size() + 2);
     out += QLatin1Char('"');
-    for (const QChar c : text) {
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
         switch (c.unicode()) {
         case '"':
             out += QLatin1String("\\\"");
@@ -67,6 +68,10 @@ QString goQuoted(const QString &text)
         default:
             if (c.unicode() < 0x20 || c.unicode() == 0x7f) {
                 out += QStringLiteral("\\x%1").arg(c.unicode(), 2, 16, QLatin1Char('0'));
+            } else if (c.unicode() >= 0xDC80 && c.unicode() <= 0xDCFF &&
+                       !(i > 0 && text.at(i - 1).isHighSurrogate())) {
+                // A file name's byte that is not UTF-8 (ContextPaths::fromRaw), as Go's %q.
+                out += QStringLiteral("\\x%1").arg(c.unicode() - 0xDC00, 2, 16, QLatin1Char('0'));
             } else {
                 out += c;
             }

@@ -4,6 +4,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QJsonParseError>
 
 namespace {
 
@@ -29,15 +30,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const QByteArray input = FuzzInput(data, size).rest().toByteArray();
     const QString error = ContextResolver::mcpConfigError(input);
     FUZZ_CHECK(error.isEmpty() || isKnownError(error));
+    // An accepted file that Qt reads the same way (one field spelled exactly, no repeats:
+    // where Go merges repeats and matches any case, Qt keeps the last) has the shape.
     if (error.isEmpty()) {
-        const QJsonDocument document = QJsonDocument::fromJson(input);
-        FUZZ_CHECK(document.isObject());
-        const QJsonValue servers = document.object().value(QLatin1StringView("mcpServers"));
-        FUZZ_CHECK(servers.isUndefined() || servers.isNull() || servers.isObject());
-        const QJsonObject serverObject = servers.toObject();
-        for (auto it = serverObject.constBegin(); it != serverObject.constEnd(); ++it) {
-            FUZZ_CHECK(it.value().isObject());
+        QJsonParseError parseError;
+        const QJsonDocument document = QJsonDocument::fromJson(input, &parseError);
+        if (parseError.error == QJsonParseError::NoError && document.isObject() &&
+            input.count("mcpServers") == 1 && input.toLower().count("mcpservers") == 1) {
+            const QJsonValue servers = document.object().value(QLatin1StringView("mcpServers"));
+            FUZZ_CHECK(servers.isUndefined() || servers.isNull() || servers.isObject());
+            const QJsonObject serverObject = servers.toObject();
+            for (auto it = serverObject.constBegin(); it != serverObject.constEnd(); ++it) {
+                FUZZ_CHECK(it.value().isObject());
+            }
         }
+        FUZZ_CHECK(parseError.error != QJsonParseError::NoError || document.isObject() ||
+                   document.isNull());
     }
 
     // Whitespace after the document never changes the verdict (only a parse error's offset
