@@ -1,16 +1,21 @@
 // The shell offscreen: tabs exist and switch, About opens and closes, the sidebar toggles,
 // and geometry, dock state and page survive a restart.
 #include "aboutdialog.h"
+#include "agent/agent.h"
 #include "contextview.h"
 #include "emptystatepage.h"
 #include "mainwindow.h"
+#include "process/processclient.h"
+#include "process/processmanager.h"
 #include "processesview.h"
+#include "startprocessdialog.h"
 #include "theme.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QDockWidget>
 #include <QLabel>
+#include <QMenu>
 #include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
@@ -178,6 +183,62 @@ private Q_SLOTS:
         QCOMPARE(window.lastNotification(),
                  QStringLiteral("Process finished: make exited with code 2"));
         QCOMPARE(window.statusBar()->currentMessage(), window.lastNotification());
+    }
+
+    void processShortcutsWorkFromTheSidebar()
+    {
+        // The Process menu's shortcuts are the window's: focus in the sidebar, or on another
+        // tab, does not swallow them.
+        QTemporaryDir dir;
+        Agent::Options options;
+        options.workingDirectory = dir.path();
+        options.tokenFile = dir.filePath(QStringLiteral("token"));
+        Agent agent(options);
+        QString error;
+        QVERIFY2(agent.start(&error), qPrintable(error));
+        ProcessClient client(agent.url(), agent.token());
+        Theme theme;
+        MainWindow window(&theme);
+        window.setLocalAgent(&client, options.tokenFile);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+
+        auto *menu = window.findChild<QMenu *>(QStringLiteral("processMenu"));
+        QVERIFY(menu);
+        QStringList names;
+        for (QAction *action : menu->actions()) {
+            if (!action->isSeparator()) {
+                names.append(action->objectName());
+            }
+        }
+        QCOMPARE(names,
+                 (QStringList {QStringLiteral("startProcessAction"),
+                               QStringLiteral("terminateAction"), QStringLiteral("killAction"),
+                               QStringLiteral("restartAction"),
+                               QStringLiteral("clearExitedAction")}));
+
+        for (const int page : {int(MainWindow::ContextPage), int(MainWindow::ProcessesPage)}) {
+            window.setCurrentPage(MainWindow::Page(page));
+            window.activateWindow(); // back from the dialog of the last round
+            QVERIFY(QTest::qWaitForWindowActive(&window));
+            auto *sidebar = window.findChild<QWidget *>(QStringLiteral("workspaceList"));
+            QVERIFY2(sidebar->isVisible(), "the sidebar is shown");
+            sidebar->setFocus();
+            QTRY_VERIFY2(sidebar->hasFocus(),
+                         QApplication::focusWidget()
+                                 ? qPrintable(QApplication::focusWidget()->objectName())
+                                 : "no focus widget");
+            QTest::keyClick(sidebar, Qt::Key_N, Qt::ControlModifier);
+            StartProcessDialog *dialog = nullptr;
+            QTRY_VERIFY((dialog = window.findChild<StartProcessDialog *>()) && dialog->isVisible());
+            dialog->reject();
+            QTRY_VERIFY(!window.findChild<StartProcessDialog *>() ||
+                        !window.findChild<StartProcessDialog *>()->isVisible());
+            QTest::qWait(0); // WA_DeleteOnClose
+        }
+        agent.processManager()->close();
     }
 
     void everyControlIsNamed()

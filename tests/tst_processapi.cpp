@@ -826,6 +826,19 @@ private Q_SLOTS:
         const QJsonObject out = output(id);
         QCOMPARE(out.value(QStringLiteral("running")).toBool(true), false);
         QCOMPARE(out.value(QStringLiteral("exit_code")).toInt(), -1);
+        // Which signal ended it and who sent it, in the extended fields only.
+        const ProcessInfo info = m_manager->process(id)->info();
+        QCOMPARE(info.exitSignal, signalName == QLatin1String("kill") ? SIGKILL : SIGTERM);
+        QCOMPARE(info.signalSent, signalName);
+        QCOMPARE(info.signalSentBy, QStringLiteral("api"));
+        const QJsonObject extended = info.toJson(ProcessInfo::Fields::Extended);
+        QCOMPARE(extended.value(QStringLiteral("exit_signal")).toString(),
+                 signalName == QLatin1String("kill") ? QStringLiteral("SIGKILL")
+                                                     : QStringLiteral("SIGTERM"));
+        QCOMPARE(extended.value(QStringLiteral("signal_sent_by")).toString(),
+                 QStringLiteral("api"));
+        QCOMPARE(ProcessInfo::fromJson(extended)->exitSignal, info.exitSignal);
+        QVERIFY(!info.toJson().contains(QStringLiteral("exit_signal")));
     }
 
     void signalNonexistentProcess()
@@ -1281,6 +1294,11 @@ private Q_SLOTS:
         QCOMPARE(closed.size(), 1);
         QVERIFY(!m_manager->process(stubborn)->isRunning());
         QCOMPARE(m_manager->process(stubborn)->info().exitCode.value_or(-99), -1);
+        QCOMPARE(m_manager->process(stubborn)->info().exitSignal, SIGKILL);
+        QCOMPARE(m_manager->process(stubborn)->info().signalSent, QStringLiteral("kill"));
+        QCOMPARE(m_manager->process(stubborn)->info().signalSentBy, QStringLiteral("shutdown"));
+        QCOMPARE(m_manager->process(polite)->info().exitSignal, SIGTERM);
+        QCOMPARE(m_manager->process(polite)->info().signalSentBy, QStringLiteral("shutdown"));
         QTRY_VERIFY(!pidIsLive(stubbornPid));
         QCOMPARE(m_manager->runningCount(), 0);
     }

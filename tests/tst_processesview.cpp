@@ -28,6 +28,8 @@
 #include <QTest>
 #include <QToolButton>
 
+#include <csignal>
+
 namespace {
 
 const QString app = QStringLiteral(PROCESS_TEST_APP);
@@ -226,11 +228,127 @@ private Q_SLOTS:
         QTest::mouseClick(box->findChild<QPushButton *>(QStringLiteral("confirmKillButton")),
                           Qt::LeftButton);
         QTRY_COMPARE(m_view->model()->processById(id)->exitCode, std::optional<int>(-1));
-        QTRY_VERIFY(m_view->exitBannerText().startsWith(QLatin1String("Killed by a signal")));
-        const int row = m_view->model()->rowOf(id);
-        QCOMPARE(m_view->model()->index(row, ProcessListModel::StateColumn).data().toString(),
-                 QStringLiteral("Killed"));
+        QTRY_VERIFY2(m_view->exitBannerText().startsWith(QLatin1String("Killed by SIGKILL after")),
+                     qPrintable(m_view->exitBannerText()));
+        QVERIFY(m_view->exitBannerText().endsWith(QLatin1String(", sent by you.")));
+        QCOMPARE(stateOf(id), QStringLiteral("Killed (SIGKILL)"));
         QVERIFY(!kill->isEnabled());
+    }
+
+    void terminateShowsTerminatingUntilTheProcessEnds()
+    {
+        // Traps TERM, takes its time, then ends by the signal: "Terminating…" is honest while
+        // it runs, and the end names the signal and who sent it.
+        ProcessClient::StartRequest request;
+        request.command = QStringLiteral(
+                "trap 'echo stopping; sleep 0.5; trap - TERM; kill -TERM $$' TERM; echo ready; "
+                "while :; do sleep 0.05; done");
+        m_view->startProcess(request);
+        QTRY_VERIFY(!m_view->selectedProcessId().isEmpty());
+        const QString id = m_view->selectedProcessId();
+        QTRY_VERIFY(m_view->outputView()->visibleText().contains(QLatin1String("ready")));
+        QCOMPARE(stateOf(id), QStringLiteral("Running"));
+        auto *terminate = m_view->findChild<QAction *>(QStringLiteral("terminateAction"));
+        QTRY_VERIFY(terminate->isEnabled());
+        terminate->trigger();
+        QTRY_COMPARE(stateOf(id), QStringLiteral("Terminating…"));
+        QVERIFY(m_view->model()->processById(id)->running);
+        QTRY_COMPARE(stateOf(id), QStringLiteral("Terminated (SIGTERM)"));
+        QVERIFY(m_view->outputView()->visibleText().contains(QLatin1String("stopping")));
+        QVERIFY2(m_view->exitBannerText().startsWith(QLatin1String("Terminated by SIGTERM after")),
+                 qPrintable(m_view->exitBannerText()));
+        QVERIFY(m_view->exitBannerText().endsWith(QLatin1String(", sent by you.")));
+    }
+
+    void terminateIgnoredIsNotReportedAsKilled()
+    {
+        ProcessClient::StartRequest request;
+        request.command = QStringLiteral("trap '' TERM; echo ready; while :; do sleep 0.05; done");
+        m_view->startProcess(request);
+        QTRY_VERIFY(!m_view->selectedProcessId().isEmpty());
+        const QString id = m_view->selectedProcessId();
+        QTRY_VERIFY(m_view->outputView()->visibleText().contains(QLatin1String("ready")));
+        m_view->terminateSelected();
+        QTRY_COMPARE(stateOf(id), QStringLiteral("Terminating…"));
+        // Ignored: after a while it still runs and still says so.
+        QTest::qWait(300);
+        QVERIFY(m_view->model()->processById(id)->running);
+        QCOMPARE(stateOf(id), QStringLiteral("Terminating…"));
+        // Killed from outside the agent: the banner does not claim we sent it.
+        QVERIFY(::kill(pid_t(m_view->model()->processById(id)->pid), SIGKILL) == 0);
+        QTRY_COMPARE(stateOf(id), QStringLiteral("Killed (SIGKILL)"));
+        QVERIFY2(m_view->exitBannerText().endsWith(QLatin1String(", sent from outside the agent.")),
+                 qPrintable(m_view->exitBannerText()));
+    }
+
+    void restartRunsTheSameCommandFolderAndEnvironment()
+    {
+        ProcessClient::StartRequest request;
+        request.command = QStringLiteral("echo \"mark=$RESTART_MARK pwd=$PWD\"");
+        request.workDir = m_dir.path();
+        request.environment = {{QStringLiteral("RESTART_MARK"), QStringLiteral("m-42")}};
+        m_view->startProcess(request);
+        QTRY_VERIFY(!m_view->selectedProcessId().isEmpty());
+        const QString first = m_view->selectedProcessId();
+        QTRY_VERIFY(!m_view->model()->processById(first)->running);
+        const QString expected = QStringLiteral("mark=m-42 pwd=") + m_dir.path();
+        QTRY_VERIFY(m_view->outputView()->visibleText().contains(expected));
+
+        QSignalSpy started(m_view.get(), &ProcessesView::processStarted);
+        auto *restart = m_view->findChild<QAction *>(QStringLiteral("restartAction"));
+        QVERIFY(restart->isEnabled());
+        QTest::keyClick(m_view->table(), Qt::Key_R, Qt::ControlModifier);
+        QTRY_COMPARE(started.size(), 1);
+        const QString second = started.first().first().toString();
+        QVERIFY(second != first);
+        QTRY_COMPARE(m_view->selectedProcessId(), second);
+        QTRY_VERIFY(!m_view->model()->processById(second)->running);
+        QTRY_VERIFY(m_view->outputView()->visibleText().contains(expected));
+    }
+
+    void restartOfARunningProcessTerminatesItFirst()
+    {
+        ProcessClient::StartRequest request;
+        request.command = app + QStringLiteral(" hang");
+        m_view->startProcess(request);
+        QTRY_VERIFY(!m_view->selectedProcessId().isEmpty());
+        const QString first = m_view->selectedProcessId();
+        QTRY_VERIFY(m_view->outputView()->visibleText().contains(QLatin1String("ready")));
+        QSignalSpy started(m_view.get(), &ProcessesView::processStarted);
+        m_view->restartSelected();
+        QTRY_COMPARE(stateOf(first), QStringLiteral("Terminated (SIGTERM)"));
+        QTRY_COMPARE(started.size(), 1);
+        const QString second = started.first().first().toString();
+        QTRY_VERIFY(m_view->model()->processById(second).has_value());
+        QCOMPARE(m_view->model()->processById(second)->command, request.command);
+        m_view->terminateSelected();
+        QTRY_VERIFY(!m_view->model()->processById(second)->running);
+    }
+
+    void clearExitedKeepsRunningRows()
+    {
+        ProcessClient::StartRequest done;
+        done.command = QStringLiteral("true");
+        ProcessClient::StartRequest running;
+        running.command = app + QStringLiteral(" hang");
+        QSignalSpy started(m_view.get(), &ProcessesView::processStarted);
+        m_view->startProcess(done);
+        m_view->startProcess(running);
+        QTRY_COMPARE(started.size(), 2);
+        const QString doneId = started.at(0).first().toString();
+        const QString runningId = started.at(1).first().toString();
+        QTRY_VERIFY(m_view->model()->processById(doneId) &&
+                    !m_view->model()->processById(doneId)->running);
+        QTRY_VERIFY(m_view->model()->processById(runningId).has_value());
+        auto *clear = m_view->findChild<QAction *>(QStringLiteral("clearExitedAction"));
+        QTRY_VERIFY(clear->isEnabled());
+        clear->trigger();
+        QVERIFY(!m_view->model()->processById(doneId));
+        QVERIFY(m_view->model()->processById(runningId));
+        QVERIFY(!clear->isEnabled() || m_view->model()->exitedCount() > 0);
+        m_view->selectProcess(runningId);
+        m_view->terminateSelected();
+        QTRY_VERIFY(!m_view->model()->processById(runningId)->running);
     }
 
     void cancelledKillLeavesProcessRunning()
@@ -369,6 +487,14 @@ private Q_SLOTS:
     }
 
 private:
+    QString stateOf(const QString &id) const
+    {
+        const int row = m_view->model()->rowOf(id);
+        return row < 0
+                ? QString()
+                : m_view->model()->index(row, ProcessListModel::StateColumn).data().toString();
+    }
+
     QTemporaryDir m_dir;
     Theme m_theme;
     std::unique_ptr<Agent> m_agent;

@@ -952,6 +952,10 @@ Token-Datei: %2</translation>
         <source>This machine&apos;s agent is not running: %1</source>
         <translation>Der Agent dieses Rechners läuft nicht: %1</translation>
     </message>
+    <message>
+        <source>Proce&amp;ss</source>
+        <translation>Pro&amp;zess</translation>
+    </message>
 </context>
 <context>
     <name>ManagedProcess</name>
@@ -992,10 +996,6 @@ Token-Datei: %2</translation>
     <message>
         <source>Running</source>
         <translation>Läuft</translation>
-    </message>
-    <message>
-        <source>Killed</source>
-        <translation>Durch Signal beendet</translation>
     </message>
     <message>
         <source>Exited %1</source>
@@ -1040,6 +1040,62 @@ Token-Datei: %2</translation>
     <message>
         <source>Duration</source>
         <translation>Dauer</translation>
+    </message>
+    <message>
+        <source>Terminating…</source>
+        <translation>Wird beendet …</translation>
+    </message>
+    <message>
+        <source>Killing…</source>
+        <translation>Wird sofort beendet …</translation>
+    </message>
+    <message>
+        <source>Terminated (%1)</source>
+        <translation>Beendet (%1)</translation>
+    </message>
+    <message>
+        <source>Killed (%1)</source>
+        <translation>Sofort beendet (%1)</translation>
+    </message>
+    <message>
+        <source>Ended (%1)</source>
+        <translation>Abgebrochen (%1)</translation>
+    </message>
+    <message>
+        <source>Ended by a signal</source>
+        <translation>Durch ein Signal beendet</translation>
+    </message>
+    <message>
+        <source>Ended by a signal after %1</source>
+        <translation>Nach %1 durch ein Signal beendet</translation>
+    </message>
+    <message>
+        <source>Exited with code %1 after %2</source>
+        <translation>Nach %2 mit Code %1 beendet</translation>
+    </message>
+    <message>
+        <source>sent from outside the agent</source>
+        <translation>von außerhalb des Agenten gesendet</translation>
+    </message>
+    <message>
+        <source>sent by the agent&apos;s shutdown</source>
+        <translation>vom Herunterfahren des Agenten gesendet</translation>
+    </message>
+    <message>
+        <source>sent by you</source>
+        <translation>von Ihnen gesendet</translation>
+    </message>
+    <message>
+        <source>Terminated by %1 after %2, %3.</source>
+        <translation>Nach %2 durch %1 beendet, %3.</translation>
+    </message>
+    <message>
+        <source>Killed by %1 after %2, %3.</source>
+        <translation>Nach %2 durch %1 sofort beendet, %3.</translation>
+    </message>
+    <message>
+        <source>Ended by %1 after %2, %3.</source>
+        <translation>Nach %2 durch %1 abgebrochen, %3.</translation>
     </message>
 </context>
 <context>
@@ -1256,14 +1312,6 @@ Kennung %3</translation>
         <translation>%1 %2</translation>
     </message>
     <message>
-        <source>Killed by a signal after %1</source>
-        <translation>Nach %1 durch ein Signal beendet</translation>
-    </message>
-    <message>
-        <source>Exited with code %1 after %2</source>
-        <translation>Nach %2 mit Code %1 beendet</translation>
-    </message>
-    <message>
         <source>An AI client gets all %1 bytes of this output.</source>
         <translation>Ein KI-Client erhält alle %1 Bytes dieser Ausgabe.</translation>
     </message>
@@ -1286,6 +1334,22 @@ Kennung %3</translation>
     <message>
         <source>The agent released this process&apos;s full output to keep all captures within its capture budget. The head and tail an AI client reads are kept: see “What an AI client sees”.</source>
         <translation>Der Agent hat die vollständige Ausgabe dieses Prozesses freigegeben, um alle Mitschnitte innerhalb seines Mitschnittbudgets zu halten. Anfang und Ende, die ein KI-Client liest, bleiben erhalten: siehe „Was ein KI-Client sieht“.</translation>
+    </message>
+    <message>
+        <source>&amp;Restart</source>
+        <translation>&amp;Neu starten</translation>
+    </message>
+    <message>
+        <source>Run the same command in the same folder with the same environment (Ctrl+R)</source>
+        <translation>Denselben Befehl im selben Ordner mit derselben Umgebung erneut ausführen (Strg+R)</translation>
+    </message>
+    <message>
+        <source>Clear &amp;Exited</source>
+        <translation>Beendete ent&amp;fernen</translation>
+    </message>
+    <message>
+        <source>Remove the processes that have exited from the list</source>
+        <translation>Die beendeten Prozesse aus der Liste entfernen</translation>
     </message>
 </context>
 <context>

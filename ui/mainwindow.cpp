@@ -138,6 +138,16 @@ void MainWindow::createMenus()
     quit->setObjectName(QStringLiteral("quitAction"));
     quit->setMenuRole(QAction::QuitRole);
 
+    // Its shortcuts work anywhere in the window, the sidebar included (Alt+S: Alt+P is the
+    // Processes tab).
+    QMenu *process = menuBar()->addMenu(tr("Proce&ss"));
+    process->setObjectName(QStringLiteral("processMenu"));
+    const QList<QAction *> processActions = m_processes->processActions();
+    process->addActions(processActions.mid(0, 3));
+    process->addAction(processActions.at(3));
+    process->addSeparator();
+    process->addAction(processActions.at(4));
+
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->setObjectName(QStringLiteral("viewMenu"));
     QAction *toggleSidebar = m_sidebar->toggleViewAction();

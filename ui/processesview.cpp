@@ -81,6 +81,7 @@ ProcessesView::ProcessesView(QWidget *parent)
     toolbar->addAction(m_startAction);
     toolbar->addAction(m_terminateAction);
     toolbar->addAction(m_killAction);
+    toolbar->addAction(m_restartAction);
     toolbar->addSeparator();
     m_filter = new QLineEdit(toolbar);
     m_filter->setObjectName(QStringLiteral("processFilter"));
@@ -125,6 +126,7 @@ ProcessesView::ProcessesView(QWidget *parent)
         QMenu menu(this);
         menu.addAction(m_terminateAction);
         menu.addAction(m_killAction);
+        menu.addAction(m_restartAction);
         menu.addSeparator();
         const QString id = selectedProcessId();
         const auto info = m_model->processById(id);
@@ -175,6 +177,7 @@ ProcessesView::ProcessesView(QWidget *parent)
                 for (int row = from.row(); row <= to.row(); ++row) {
                     onProcessUpdated(m_model->process(row).id);
                 }
+                updateActions(); // Clear Exited follows every exit
             });
     m_aiRefresh->setInterval(1000);
     connect(m_aiRefresh, &QTimer::timeout, this, &ProcessesView::refreshAiView);
@@ -195,7 +198,6 @@ void ProcessesView::createActions()
                                 tr("&Start Process…"), this);
     m_startAction->setObjectName(QStringLiteral("startProcessAction"));
     m_startAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_N));
-    m_startAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(m_startAction, &QAction::triggered, this, &ProcessesView::showStartDialog);
 
     m_terminateAction =
@@ -203,15 +205,31 @@ void ProcessesView::createActions()
     m_terminateAction->setObjectName(QStringLiteral("terminateAction"));
     m_terminateAction->setToolTip(tr("Send SIGTERM to the process group (Ctrl+T)"));
     m_terminateAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
-    m_terminateAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(m_terminateAction, &QAction::triggered, this, &ProcessesView::terminateSelected);
 
     m_killAction = new QAction(QIcon::fromTheme(QStringLiteral("edit-delete")), tr("&Kill…"), this);
     m_killAction->setObjectName(QStringLiteral("killAction"));
     m_killAction->setToolTip(tr("Send SIGKILL to the process group (Ctrl+K)"));
     m_killAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
-    m_killAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(m_killAction, &QAction::triggered, this, &ProcessesView::killSelected);
+
+    m_restartAction =
+            new QAction(QIcon::fromTheme(QStringLiteral("view-refresh")), tr("&Restart"), this);
+    m_restartAction->setObjectName(QStringLiteral("restartAction"));
+    m_restartAction->setToolTip(
+            tr("Run the same command in the same folder with the same environment (Ctrl+R)"));
+    m_restartAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    connect(m_restartAction, &QAction::triggered, this, &ProcessesView::restartSelected);
+
+    m_clearExitedAction = new QAction(QIcon::fromTheme(QStringLiteral("edit-clear-history")),
+                                      tr("Clear &Exited"), this);
+    m_clearExitedAction->setObjectName(QStringLiteral("clearExitedAction"));
+    m_clearExitedAction->setToolTip(tr("Remove the processes that have exited from the list"));
+    connect(m_clearExitedAction, &QAction::triggered, this, &ProcessesView::clearExited);
+    // The Process menu holds these: their shortcuts work anywhere in the window.
+    for (QAction *action : processActions()) {
+        action->setShortcutContext(Qt::WindowShortcut);
+    }
 
     m_saveAction = new QAction(QIcon::fromTheme(QStringLiteral("document-save")),
                                tr("Save Output…"), this);
@@ -239,7 +257,45 @@ void ProcessesView::createActions()
         m_search->setFocus();
         m_search->selectAll();
     });
-    addActions({m_startAction, m_terminateAction, m_killAction, m_saveAction, m_findAction});
+    addActions({m_saveAction, m_findAction});
+}
+
+QList<QAction *> ProcessesView::processActions() const
+{
+    return {m_startAction, m_terminateAction, m_killAction, m_restartAction, m_clearExitedAction};
+}
+
+void ProcessesView::restartSelected()
+{
+    const QString id = selectedProcessId();
+    const auto info = m_model->processById(id);
+    if (!info || !m_client) {
+        return;
+    }
+    // Started elsewhere: the agent tells the command and folder, not the environment.
+    ProcessClient::StartRequest request = m_requests.value(id);
+    if (request.command.isEmpty()) {
+        request.command = info->command;
+        request.workDir = info->workDir;
+        request.background = info->background;
+        request.chatId = info->chatId;
+    }
+    if (info->running) {
+        m_pendingRestarts.insert(id, request);
+        signalSelected(QStringLiteral("terminate"));
+        return;
+    }
+    startProcess(request);
+}
+
+void ProcessesView::clearExited()
+{
+    const QString selected = selectedProcessId();
+    m_model->clearExited();
+    if (!m_model->processById(selected)) {
+        closeOutput();
+    }
+    updateTableState();
 }
 
 QWidget *ProcessesView::createOutputPane()
@@ -395,6 +451,8 @@ void ProcessesView::setClient(ProcessClient *client, bool local)
     m_local = local;
     m_startedHere.clear();
     m_finishedIds.clear();
+    m_requests.clear();
+    m_pendingRestarts.clear();
     clearError();
     m_pages->setCurrentIndex(client ? 1 : 0);
     if (!client) {
@@ -416,7 +474,11 @@ void ProcessesView::setClient(ProcessClient *client, bool local)
                 }
             });
     connect(m_watch, &ProcessWatch::processChanged, m_model, &ProcessListModel::updateProcess);
-    connect(m_watch, &ProcessWatch::processRemoved, m_model, &ProcessListModel::removeProcess);
+    connect(m_watch, &ProcessWatch::processRemoved, this, [this](const QString &id) {
+        m_model->removeProcess(id);
+        m_requests.remove(id);
+        m_pendingRestarts.remove(id);
+    });
     connect(m_watch, &ProcessWatch::connectedChanged, this, [this](bool connected) {
         m_connection->setText(connected ? QString() : tr("Reconnecting to the agent…"));
     });
@@ -467,9 +529,10 @@ void ProcessesView::startProcess(const ProcessClient::StartRequest &request)
     ApiCall *call = m_client->startProcess(request);
     // Showing the new process may clear the filter; not one the user typed since the start.
     const QString filterAtStart = m_filter->text();
-    connect(call, &ApiCall::finished, this, [this, filterAtStart](const QJsonValue &body) {
+    connect(call, &ApiCall::finished, this, [this, filterAtStart, request](const QJsonValue &body) {
         const QString id = body.toObject().value(QStringLiteral("id")).toString();
         m_startedHere.insert(id);
+        m_requests.insert(id, request);
         clearError();
         Q_EMIT processStarted(id);
         // The watch stream may deliver the row before or after this answer.
@@ -593,6 +656,9 @@ void ProcessesView::updateActions()
     m_startAction->setEnabled(m_client);
     m_terminateAction->setEnabled(running);
     m_killAction->setEnabled(running);
+    m_restartAction->setEnabled(m_client && info.has_value() &&
+                                !m_pendingRestarts.contains(info->id));
+    m_clearExitedAction->setEnabled(m_model->exitedCount() > 0);
     m_saveAction->setEnabled(info.has_value());
 }
 
@@ -610,6 +676,9 @@ void ProcessesView::onProcessUpdated(const QString &id)
     const auto info = m_model->processById(id);
     if (!info) {
         return;
+    }
+    if (!info->running && m_pendingRestarts.contains(id)) {
+        startProcess(m_pendingRestarts.take(id));
     }
     if (!info->running && !m_finishedIds.contains(id)) {
         m_finishedIds.insert(id);
@@ -639,14 +708,8 @@ void ProcessesView::updateBanner()
         m_banner->hide();
         return;
     }
-    const qint64 duration =
-            info->exitedAtMSecs.value_or(info->startedAtMSecs) - info->startedAtMSecs;
     const int code = info->exitCode.value_or(0);
-    QString text = code == -1
-            ? tr("Killed by a signal after %1").arg(ProcessListModel::durationText(duration))
-            : tr("Exited with code %1 after %2")
-                      .arg(code)
-                      .arg(ProcessListModel::durationText(duration));
+    QString text = ProcessListModel::endText(*info);
     if (info->captureReleased) {
         text += QLatin1Char('\n') +
                 tr("The agent released this process's full output to keep all captures within "

@@ -60,9 +60,17 @@ public:
     // Bytes of output kept per process here (the agent keeps its own).
     void setCaptureCapBytes(qint64 bytes) { m_captureCap = bytes; }
 
+    // Start, Terminate, Kill, Restart and Clear Exited, for the window's Process menu: their
+    // shortcuts work anywhere in the window.
+    QList<QAction *> processActions() const;
+
 public Q_SLOTS:
     void showStartDialog();
     void terminateSelected();
+    // The same command, folder and environment as a new process; a running one is terminated
+    // first and the new one starts when it has exited.
+    void restartSelected();
+    void clearExited();
     // Asks for confirmation first (a window-modal question with objectName "killConfirmation").
     void killSelected();
 
@@ -118,6 +126,8 @@ private:
     QAction *m_startAction;
     QAction *m_terminateAction;
     QAction *m_killAction;
+    QAction *m_restartAction;
+    QAction *m_clearExitedAction;
     QAction *m_saveAction;
     QAction *m_findAction;
 
@@ -127,4 +137,8 @@ private:
     ProcessOutputStream *m_stream = nullptr;
     QSet<QString> m_startedHere;
     QSet<QString> m_finishedIds;
+    // What started each process from here (the agent does not list the environment), and the
+    // restarts waiting for a process to exit; both forget a process with its row.
+    QHash<QString, ProcessClient::StartRequest> m_requests;
+    QHash<QString, ProcessClient::StartRequest> m_pendingRestarts;
 };

@@ -149,6 +149,8 @@ void ManagedProcess::onFinished(int exitCode, int exitStatus)
     const qint64 now = m_clock->nowMSecs();
     // Upstream: a process killed by a signal reports -1 (Go's ExitCode()).
     m_info.exitCode = exitStatus == QProcess::NormalExit ? exitCode : -1;
+    // On Unix QProcess reports the terminating signal as the exit code of a crash.
+    m_info.exitSignal = exitStatus == QProcess::NormalExit ? 0 : exitCode;
     m_info.exitedAtMSecs = now;
     m_info.exitedAtUnix = now / 1000;
     m_info.running = false;
@@ -166,6 +168,20 @@ void ManagedProcess::releaseCapture()
 qint64 ManagedProcess::trimCapture(qint64 memoryBytes)
 {
     return m_capture.trimTo(memoryBytes);
+}
+
+bool ManagedProcess::sendSignal(int signalNumber, Sender sender, QString *error, int *errorNumber)
+{
+    if (!signalGroup(signalNumber, error, errorNumber)) {
+        return false;
+    }
+    if (m_info.running) {
+        m_info.signalSent =
+                signalNumber == SIGKILL ? QStringLiteral("kill") : QStringLiteral("terminate");
+        m_info.signalSentBy =
+                sender == Sender::Api ? QStringLiteral("api") : QStringLiteral("shutdown");
+    }
+    return true;
 }
 
 bool ManagedProcess::signalGroup(int signalNumber, QString *error, int *errorNumber) const

@@ -47,6 +47,11 @@ public:
     // memory freed.
     qint64 trimCapture(qint64 memoryBytes);
 
+    enum class Sender { Api, Shutdown };
+    // Sends SIGTERM or SIGKILL to the group of a running process and remembers it (and who
+    // asked), so its state can say "Terminating…" and its end who ended it.
+    [[nodiscard]] bool sendSignal(int signalNumber, Sender sender, QString *error = nullptr,
+                                  int *errorNumber = nullptr);
     // Sends `signalNumber` to the whole process group.
     // On failure, `errorNumber` gets errno (ESRCH: the group is gone).
     [[nodiscard]] bool signalGroup(int signalNumber, QString *error,

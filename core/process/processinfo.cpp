@@ -1,5 +1,8 @@
 #include "processinfo.h"
 
+#include <csignal>
+#include <cstring>
+
 QJsonObject ProcessInfo::toJson(Fields fields) const
 {
     QJsonObject o {
@@ -29,6 +32,13 @@ QJsonObject ProcessInfo::toJson(Fields fields) const
         }
         if (captureReleased) {
             o.insert(QStringLiteral("capture_released"), true);
+        }
+        if (exitSignal != 0) {
+            o.insert(QStringLiteral("exit_signal"), signalName(exitSignal));
+        }
+        if (!signalSent.isEmpty()) {
+            o.insert(QStringLiteral("signal_sent"), signalSent);
+            o.insert(QStringLiteral("signal_sent_by"), signalSentBy);
         }
     }
     return o;
@@ -62,5 +72,21 @@ std::optional<ProcessInfo> ProcessInfo::fromJson(const QJsonObject &o)
     }
     info.pid = o.value(QStringLiteral("pid")).toInteger();
     info.captureReleased = o.value(QStringLiteral("capture_released")).toBool();
+    const QString exitSignal = o.value(QStringLiteral("exit_signal")).toString();
+    for (int number = 1; number < NSIG && !exitSignal.isEmpty(); ++number) {
+        if (signalName(number) == exitSignal) {
+            info.exitSignal = number;
+            break;
+        }
+    }
+    info.signalSent = o.value(QStringLiteral("signal_sent")).toString();
+    info.signalSentBy = o.value(QStringLiteral("signal_sent_by")).toString();
     return info;
+}
+
+QString ProcessInfo::signalName(int number)
+{
+    const char *abbreviation = number > 0 && number < NSIG ? ::sigabbrev_np(number) : nullptr;
+    return abbreviation ? QLatin1StringView("SIG") + QLatin1StringView(abbreviation)
+                        : QStringLiteral("SIG%1").arg(number);
 }

@@ -24,9 +24,19 @@ struct ProcessInfo
     // The full capture was freed to keep all captures within the agent's budget; the
     // head/tail view AI clients read is kept.
     bool captureReleased = false;
+    // The signal that ended it (SIGTERM, SIGKILL, ...), 0 when it exited by itself.
+    int exitSignal = 0;
+    // The last signal the agent sent the group while it ran ("terminate" or "kill"), and who
+    // asked for it: "api" (a client of the process API: the app's Terminate and Kill) or
+    // "shutdown" (the agent ending). A process that ended by a signal nobody here sent was
+    // signalled from outside.
+    QString signalSent;
+    QString signalSentBy;
 
     enum class Fields { Upstream, Extended };
     QJsonObject toJson(Fields fields = Fields::Upstream) const;
     static std::optional<ProcessInfo> fromJson(const QJsonObject &object);
+    // "SIGTERM" for 15, "SIG34"-style for what has no name.
+    static QString signalName(int number);
     friend bool operator==(const ProcessInfo &, const ProcessInfo &) = default;
 };

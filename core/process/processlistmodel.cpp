@@ -5,6 +5,9 @@
 #include <QDateTime>
 #include <QLocale>
 
+#include <algorithm>
+#include <csignal>
+
 ProcessListModel::ProcessListModel(Clock *clock, QObject *parent)
     : QAbstractTableModel(parent)
     , m_clock(clock ? clock : Clock::system())
@@ -33,12 +36,55 @@ int ProcessListModel::columnCount(const QModelIndex &parent) const
 QString ProcessListModel::stateText(const ProcessInfo &info)
 {
     if (info.running) {
+        // Only what was sent: a process that ignores SIGTERM stays "Terminating…".
+        if (info.signalSent == QLatin1String("terminate")) {
+            return tr("Terminating…");
+        }
+        if (info.signalSent == QLatin1String("kill")) {
+            return tr("Killing…");
+        }
         return tr("Running");
     }
+    const QString signal = ProcessInfo::signalName(info.exitSignal);
+    if (info.exitSignal == SIGTERM) {
+        return tr("Terminated (%1)").arg(signal);
+    }
+    if (info.exitSignal == SIGKILL) {
+        return tr("Killed (%1)").arg(signal);
+    }
+    if (info.exitSignal != 0) {
+        return tr("Ended (%1)").arg(signal);
+    }
     if (info.exitCode == -1) {
-        return tr("Killed");
+        return tr("Ended by a signal"); // an agent that does not report which
     }
     return tr("Exited %1").arg(info.exitCode.value_or(0));
+}
+
+QString ProcessListModel::endText(const ProcessInfo &info)
+{
+    const qint64 duration = std::max<qint64>(
+            0, info.exitedAtMSecs.value_or(info.startedAtMSecs) - info.startedAtMSecs);
+    const QString after = durationText(duration);
+    if (info.exitSignal == 0) {
+        return info.exitCode == -1
+                ? tr("Ended by a signal after %1").arg(after)
+                : tr("Exited with code %1 after %2").arg(info.exitCode.value_or(0)).arg(after);
+    }
+    const QString signal = ProcessInfo::signalName(info.exitSignal);
+    const bool sentHere =
+            (info.exitSignal == SIGTERM && info.signalSent == QLatin1String("terminate")) ||
+            (info.exitSignal == SIGKILL && info.signalSent == QLatin1String("kill"));
+    const QString who = !sentHere                            ? tr("sent from outside the agent")
+            : info.signalSentBy == QLatin1String("shutdown") ? tr("sent by the agent's shutdown")
+                                                             : tr("sent by you");
+    if (info.exitSignal == SIGTERM) {
+        return tr("Terminated by %1 after %2, %3.").arg(signal, after, who);
+    }
+    if (info.exitSignal == SIGKILL) {
+        return tr("Killed by %1 after %2, %3.").arg(signal, after, who);
+    }
+    return tr("Ended by %1 after %2, %3.").arg(signal, after, who);
 }
 
 QString ProcessListModel::durationText(qint64 msecs)
@@ -146,13 +192,25 @@ QVariant ProcessListModel::headerData(int section, Qt::Orientation orientation, 
 void ProcessListModel::setProcesses(const QList<ProcessInfo> &processes)
 {
     beginResetModel();
-    m_rows = processes;
+    m_rows.clear();
+    QSet<QString> stillCleared;
+    for (const ProcessInfo &process : processes) {
+        if (m_cleared.contains(process.id)) {
+            stillCleared.insert(process.id);
+        } else {
+            m_rows.append(process);
+        }
+    }
+    m_cleared = stillCleared; // what the agent forgot cannot come back
     endResetModel();
     updateTicker();
 }
 
 void ProcessListModel::updateProcess(const ProcessInfo &process)
 {
+    if (m_cleared.contains(process.id)) {
+        return;
+    }
     const int row = rowOf(process.id);
     if (row < 0) {
         beginInsertRows({}, int(m_rows.size()), int(m_rows.size()));
@@ -179,7 +237,29 @@ void ProcessListModel::removeProcess(const QString &id)
 
 void ProcessListModel::clear()
 {
+    m_cleared.clear();
     setProcesses({});
+}
+
+int ProcessListModel::clearExited()
+{
+    int removed = 0;
+    for (int row = int(m_rows.size()) - 1; row >= 0; --row) {
+        if (!m_rows.at(row).running) {
+            m_cleared.insert(m_rows.at(row).id);
+            beginRemoveRows({}, row, row);
+            m_rows.removeAt(row);
+            endRemoveRows();
+            ++removed;
+        }
+    }
+    return removed;
+}
+
+int ProcessListModel::exitedCount() const
+{
+    return int(std::count_if(m_rows.cbegin(), m_rows.cend(),
+                             [](const ProcessInfo &p) { return !p.running; }));
 }
 
 int ProcessListModel::rowOf(const QString &id) const

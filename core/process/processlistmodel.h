@@ -3,6 +3,7 @@
 #include "processinfo.h"
 
 #include <QAbstractTableModel>
+#include <QSet>
 #include <QTimer>
 
 class Clock;
@@ -42,13 +43,19 @@ public:
     void updateProcess(const ProcessInfo &process);
     void removeProcess(const QString &id);
     void clear();
+    // Drops the exited rows and keeps them out (the agent lists them for five more
+    // minutes); returns how many went.
+    int clearExited();
+    int exitedCount() const;
 
     int rowOf(const QString &id) const;
     ProcessInfo process(int row) const { return m_rows.at(row); }
     std::optional<ProcessInfo> processById(const QString &id) const;
 
-    // "Running", "Exited 0", "Killed" (exit -1).
+    // "Running", "Terminating…", "Exited 0", "Terminated (SIGTERM)", "Killed (SIGKILL)".
     static QString stateText(const ProcessInfo &info);
+    // How it ended, for the exit banner: the code, or the signal and who sent it.
+    static QString endText(const ProcessInfo &info);
     // "1.2 s", "3 min 4 s", "2 h 5 min".
     static QString durationText(qint64 msecs);
 
@@ -57,5 +64,6 @@ private:
 
     Clock *m_clock;
     QList<ProcessInfo> m_rows;
+    QSet<QString> m_cleared; // exited ids cleared by the user, until the agent forgets them
     QTimer m_ticker;
 };

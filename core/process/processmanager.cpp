@@ -25,7 +25,7 @@ ProcessManager::~ProcessManager()
     QList<ManagedProcess *> running;
     for (ManagedProcess *p : std::as_const(m_processes)) {
         if (p->isRunning()) {
-            (void)p->signalGroup(SIGTERM, nullptr);
+            (void)p->sendSignal(SIGTERM, ManagedProcess::Sender::Shutdown);
             running.append(p);
         }
     }
@@ -182,10 +182,11 @@ ProcessManager::SignalResult ProcessManager::sendSignal(const QString &id, Signa
     }
     const int number = signal == Signal::Kill ? SIGKILL : SIGTERM;
     int errorNumber = 0;
-    if (!p->signalGroup(number, error, &errorNumber)) {
+    if (!p->sendSignal(number, ManagedProcess::Sender::Api, error, &errorNumber)) {
         // The whole group just died and Qt has not told us yet: it is not running.
         return errorNumber == ESRCH ? SignalResult::NotRunning : SignalResult::Failed;
     }
+    Q_EMIT processUpdated(p); // "Terminating…" until it exits
     qCInfo(lcProcess) << "Sent" << (signal == Signal::Kill ? "SIGKILL" : "SIGTERM") << "to group of"
                       << id;
     return SignalResult::Sent;
@@ -281,7 +282,8 @@ void ProcessManager::close()
     m_closed = true;
     for (ManagedProcess *p : std::as_const(m_processes)) {
         if (p->isRunning()) {
-            (void)p->signalGroup(SIGTERM, nullptr);
+            (void)p->sendSignal(SIGTERM, ManagedProcess::Sender::Shutdown);
+            Q_EMIT processUpdated(p);
         }
     }
     if (runningCount() == 0) {
@@ -298,7 +300,9 @@ void ProcessManager::killAll()
 {
     for (ManagedProcess *p : std::as_const(m_processes)) {
         // Exited shells may have left children in their group: those die too.
-        if (p->isRunning() || p->groupHasMembers()) {
+        if (p->isRunning()) {
+            (void)p->sendSignal(SIGKILL, ManagedProcess::Sender::Shutdown);
+        } else if (p->groupHasMembers()) {
             (void)p->signalGroup(SIGKILL, nullptr);
         }
     }
