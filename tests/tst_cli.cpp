@@ -18,11 +18,17 @@ struct Run
     QString err;
 };
 
-Run run(const QString &program, const QStringList &arguments)
+// `withoutDisplay`: the xcb platform and no display, as on a server or over plain ssh.
+Run run(const QString &program, const QStringList &arguments, bool withoutDisplay = false)
 {
     QProcess process;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"),
+               withoutDisplay ? QStringLiteral("xcb") : QStringLiteral("offscreen"));
+    if (withoutDisplay) {
+        env.remove(QStringLiteral("DISPLAY"));
+        env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    }
     process.setProcessEnvironment(env);
     process.start(program, arguments);
     if (!process.waitForFinished(30000)) {
@@ -73,6 +79,24 @@ private Q_SLOTS:
         for (const char *option : {"--lang", "--theme", "--screenshot"}) {
             QVERIFY2(r.out.contains(QLatin1String(option)), option);
         }
+    }
+
+    void desktopAnswersWithoutADisplay()
+    {
+        // Help, version and a wrong option need no display; only the app itself does.
+        Run r = run(QStringLiteral(DESKTOP_APP_PATH), {QStringLiteral("--help")}, true);
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains(QLatin1String("--screenshot")), qPrintable(r.out + r.err));
+        r = run(QStringLiteral(DESKTOP_APP_PATH), {QStringLiteral("--version")}, true);
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains(BuildInfo::applicationVersion()));
+        r = run(QStringLiteral(DESKTOP_APP_PATH), {QStringLiteral("--no-such-option")}, true);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QLatin1String("no-such-option")), qPrintable(r.err));
+        r = run(QStringLiteral(DESKTOP_APP_PATH),
+                {QStringLiteral("--lang"), QStringLiteral("de"), QStringLiteral("--help")}, true);
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains(QLatin1String("Farbschema")), qPrintable(r.out));
     }
 
     void germanHelp()

@@ -66,15 +66,85 @@ void scheduleScreenshot(MainWindow *window, const QString &path, bool quitAfter)
     poll->start();
 }
 
+// The command line, built the same for the display-free first look and for the app.
+struct CommandLine
+{
+    QCommandLineParser parser;
+    QCommandLineOption langOption {
+            QStringLiteral("lang"),
+            QCoreApplication::translate("main", "User interface language, for example de or en."),
+            QCoreApplication::translate("main", "code")};
+    QCommandLineOption themeOption {
+            QStringLiteral("theme"),
+            QCoreApplication::translate("main", "Colour scheme: system, light or dark."),
+            QCoreApplication::translate("main", "scheme")};
+    QCommandLineOption screenshotOption {
+            QStringLiteral("screenshot"),
+            QCoreApplication::translate("main", "Write a PNG of the main window once it is shown."),
+            QCoreApplication::translate("main", "file")};
+    QCommandLineOption quitOption {
+            QStringLiteral("quit-after-screenshot"),
+            QCoreApplication::translate("main", "Quit once the screenshot is written.")};
+    QCommandLineOption pageOption {
+            QStringLiteral("page"),
+            QCoreApplication::translate(
+                    "main", "View to open: context, processes, runners or reinit-events."),
+            QCoreApplication::translate("main", "view")};
+    QCommandLineOption runOption {
+            QStringLiteral("run"),
+            QCoreApplication::translate(
+                    "main", "Start COMMAND in this machine's agent and show it (repeatable)."),
+            QCoreApplication::translate("main", "command")};
+
+    CommandLine()
+    {
+        parser.setApplicationDescription(QCoreApplication::translate(
+                "main", "Desktop app for AI-assisted development workspaces."));
+        parser.addHelpOption();
+        parser.addVersionOption();
+        parser.addOptions(
+                {langOption, themeOption, pageOption, runOption, screenshotOption, quitOption});
+        parser.addPositionalArgument(
+                QStringLiteral("folder"),
+                QCoreApplication::translate("main",
+                                            "Working directory of this machine's agent (default: "
+                                            "the current directory)."),
+                QStringLiteral("[folder]"));
+    }
+};
+
+void setApplicationNames()
+{
+    QCoreApplication::setApplicationName(QStringLiteral("workspace-companion"));
+    QCoreApplication::setOrganizationName(QStringLiteral("workspace-companion"));
+    QCoreApplication::setApplicationVersion(BuildInfo::applicationVersion());
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
 {
+    {
+        // --help, --version and a bad command line are answered without a display: a
+        // QApplication would abort in the platform plugin first.
+        QCoreApplication plain(argc, argv);
+        setApplicationNames();
+        TranslationLoader::install(
+                &plain,
+                TranslationLoader::chooseLocale(preParseLanguage(plain.arguments()),
+                                                QLocale::system().uiLanguages()));
+        CommandLine line;
+        if (!line.parser.parse(plain.arguments()) || line.parser.isSet(QStringLiteral("help")) ||
+            line.parser.isSet(QStringLiteral("help-all")) ||
+            line.parser.isSet(QStringLiteral("version"))) {
+            line.parser.process(plain); // prints, and exits with its status
+            return 1;
+        }
+    }
+
     QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("workspace-companion"));
+    setApplicationNames();
     QApplication::setApplicationDisplayName(QStringLiteral("Workspace Companion"));
-    QApplication::setOrganizationName(QStringLiteral("workspace-companion"));
-    QApplication::setApplicationVersion(BuildInfo::applicationVersion());
     QApplication::setDesktopFileName(QStringLiteral("workspace-companion"));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/workspace-companion.svg")));
 
@@ -82,44 +152,13 @@ int main(int argc, char *argv[])
                                TranslationLoader::chooseLocale(preParseLanguage(app.arguments()),
                                                                QLocale::system().uiLanguages()));
 
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QCoreApplication::translate(
-            "main", "Desktop app for AI-assisted development workspaces."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    const QCommandLineOption langOption(
-            QStringLiteral("lang"),
-            QCoreApplication::translate("main", "User interface language, for example de or en."),
-            QCoreApplication::translate("main", "code"));
-    const QCommandLineOption themeOption(
-            QStringLiteral("theme"),
-            QCoreApplication::translate("main", "Colour scheme: system, light or dark."),
-            QCoreApplication::translate("main", "scheme"));
-    const QCommandLineOption screenshotOption(
-            QStringLiteral("screenshot"),
-            QCoreApplication::translate("main", "Write a PNG of the main window once it is shown."),
-            QCoreApplication::translate("main", "file"));
-    const QCommandLineOption quitOption(
-            QStringLiteral("quit-after-screenshot"),
-            QCoreApplication::translate("main", "Quit once the screenshot is written."));
-    const QCommandLineOption pageOption(
-            QStringLiteral("page"),
-            QCoreApplication::translate(
-                    "main", "View to open: context, processes, runners or reinit-events."),
-            QCoreApplication::translate("main", "view"));
-    const QCommandLineOption runOption(
-            QStringLiteral("run"),
-            QCoreApplication::translate(
-                    "main", "Start COMMAND in this machine's agent and show it (repeatable)."),
-            QCoreApplication::translate("main", "command"));
-    parser.addOptions(
-            {langOption, themeOption, pageOption, runOption, screenshotOption, quitOption});
-    parser.addPositionalArgument(
-            QStringLiteral("folder"),
-            QCoreApplication::translate("main",
-                                        "Working directory of this machine's agent (default: the "
-                                        "current directory)."),
-            QStringLiteral("[folder]"));
+    CommandLine line;
+    QCommandLineParser &parser = line.parser;
+    const QCommandLineOption &themeOption = line.themeOption;
+    const QCommandLineOption &screenshotOption = line.screenshotOption;
+    const QCommandLineOption &quitOption = line.quitOption;
+    const QCommandLineOption &pageOption = line.pageOption;
+    const QCommandLineOption &runOption = line.runOption;
     parser.process(app);
 
     const QStringList positional = parser.positionalArguments();
