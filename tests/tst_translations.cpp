@@ -11,6 +11,7 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTranslator>
 #include <QXmlStreamReader>
 
 class TestTranslations : public QObject
@@ -52,6 +53,30 @@ private Q_SLOTS:
         QVERIFY(!xml.hasError());
         QVERIFY(messages > 20);
         QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QLatin1String(" | "))));
+    }
+
+    void englishPluralForms()
+    {
+        // English needs a catalogue too, for plurals only: "1 match", not "1 match(es)".
+        QVERIFY(TranslationLoader::install(qApp, QLocale(QLocale::English)));
+        QCOMPARE(QCoreApplication::translate("ProcessesView", "%n match(es)", nullptr, 1),
+                 QStringLiteral("1 match"));
+        QCOMPARE(QCoreApplication::translate("ProcessesView", "%n match(es)", nullptr, 3),
+                 QStringLiteral("3 matches"));
+        QCOMPARE(QCoreApplication::translate("ContextResourceModel", "%n byte(s)", nullptr, 1),
+                 QStringLiteral("1 byte"));
+        // Everything else stays the source text.
+        QCOMPARE(QCoreApplication::translate("MainWindow", "No workspaces connected"),
+                 QStringLiteral("No workspaces connected"));
+        QFile ts(QStringLiteral(COMPANION_SOURCE_DIR "/translations/companion_en.ts"));
+        QVERIFY(ts.open(QIODevice::ReadOnly));
+        const QByteArray text = ts.readAll();
+        QVERIFY(!text.contains("type=\"unfinished\""));
+        QVERIFY(text.contains("numerus=\"yes\""));
+        for (QTranslator *translator : qApp->findChildren<QTranslator *>()) {
+            QCoreApplication::removeTranslator(translator);
+            delete translator;
+        }
     }
 
     void germanCatalogueLoads()

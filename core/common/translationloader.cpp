@@ -53,6 +53,14 @@ QLocale TranslationLoader::chooseLocale(const QString &override, const QStringLi
 bool TranslationLoader::install(QCoreApplication *app, const QLocale &locale)
 {
     if (locale.language() == QLocale::English) {
+        // Only the plural forms: the sources are English, "%n match(es)" is not.
+        auto *plurals = new QTranslator(app);
+        if (plurals->load(QStringLiteral("companion_en"), catalogueDirectory)) {
+            QCoreApplication::installTranslator(plurals);
+        } else {
+            qCWarning(lcI18n) << "No English plural forms";
+            delete plurals;
+        }
         return true;
     }
     auto *ours = new QTranslator(app);

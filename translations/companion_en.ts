@@ -1,0 +1,65 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>ContextPushPanel</name>
+    <message numerus="yes">
+        <source>%n path(s) cannot be watched; their changes show at the next resync:</source>
+        <translation>
+            <numerusform>%n path cannot be watched; its changes show at the next resync:</numerusform>
+            <numerusform>%n paths cannot be watched; their changes show at the next resync:</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ContextResourceModel</name>
+    <message numerus="yes">
+        <source>%n skipped</source>
+        <translation>
+            <numerusform>%n skipped</numerusform>
+            <numerusform>%n skipped</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n byte(s)</source>
+        <translation>
+            <numerusform>%n byte</numerusform>
+            <numerusform>%n bytes</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ContextView</name>
+    <message numerus="yes">
+        <source>%n added, </source>
+        <translation>
+            <numerusform>%n added, </numerusform>
+            <numerusform>%n added, </numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n removed, </source>
+        <translation>
+            <numerusform>%n removed, </numerusform>
+            <numerusform>%n removed, </numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n changed</source>
+        <translation>
+            <numerusform>%n changed</numerusform>
+            <numerusform>%n changed</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ProcessesView</name>
+    <message numerus="yes">
+        <source>%n match(es)</source>
+        <translation>
+            <numerusform>%n match</numerusform>
+            <numerusform>%n matches</numerusform>
+        </translation>
+    </message>
+</context>
+</TS>
