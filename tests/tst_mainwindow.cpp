@@ -2,6 +2,7 @@
 // and geometry, dock state and page survive a restart.
 #include "aboutdialog.h"
 #include "agent/agent.h"
+#include "common/translationloader.h"
 #include "contextview.h"
 #include "emptystatepage.h"
 #include "mainwindow.h"
@@ -16,6 +17,7 @@
 #include <QDockWidget>
 #include <QLabel>
 #include <QMenu>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
@@ -35,6 +37,7 @@ private Q_SLOTS:
         QVERIFY(m_settingsDir.isValid());
         QSettings::setDefaultFormat(QSettings::IniFormat);
         QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+        QVERIFY(TranslationLoader::install(qApp, QLocale(QLocale::English))); // plural forms
     }
 
     void init() { QSettings().clear(); }
@@ -239,6 +242,50 @@ private Q_SLOTS:
             QTest::qWait(0); // WA_DeleteOnClose
         }
         agent.processManager()->close();
+    }
+
+    void quitWithRunningProcessesAsksFirst()
+    {
+        QTemporaryDir dir;
+        Agent::Options options;
+        options.workingDirectory = dir.path();
+        options.tokenFile = dir.filePath(QStringLiteral("token"));
+        Agent agent(options);
+        QString error;
+        QVERIFY2(agent.start(&error), qPrintable(error));
+        ProcessClient client(agent.url(), agent.token());
+        Theme theme;
+        MainWindow window(&theme);
+        window.setLocalAgent(&client, options.tokenFile);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        for (int i = 0; i < 2; ++i) {
+            ProcessClient::StartRequest request;
+            request.command = QStringLiteral("sleep 30");
+            window.processesView()->startProcess(request);
+        }
+        QTRY_COMPARE(window.processesView()->runningLocalCount(), 2);
+
+        // Cancel keeps the window and the processes.
+        QVERIFY(!window.close());
+        QMessageBox *box = nullptr;
+        QTRY_VERIFY((box = window.findChild<QMessageBox *>(QStringLiteral("quitConfirmation"))) &&
+                    box->isVisible());
+        QCOMPARE(box->text(), QStringLiteral("2 processes are running. Quitting ends them."));
+        box->button(QMessageBox::Cancel)->click();
+        QTRY_VERIFY(!window.findChild<QMessageBox *>(QStringLiteral("quitConfirmation")));
+        QVERIFY(window.isVisible());
+        QCOMPARE(agent.processManager()->runningCount(), 2);
+
+        // The Quit action asks too; Quit closes.
+        window.findChild<QAction *>(QStringLiteral("quitAction"))->trigger();
+        QTRY_VERIFY((box = window.findChild<QMessageBox *>(QStringLiteral("quitConfirmation"))) &&
+                    box->isVisible());
+        QTest::mouseClick(box->findChild<QPushButton *>(QStringLiteral("confirmQuitButton")),
+                          Qt::LeftButton);
+        QTRY_VERIFY(!window.isVisible());
+        agent.processManager()->close();
+        QTRY_COMPARE(agent.processManager()->runningCount(), 0);
     }
 
     void everyControlIsNamed()

@@ -956,6 +956,21 @@ Token-Datei: %2</translation>
         <source>Proce&amp;ss</source>
         <translation>Pro&amp;zess</translation>
     </message>
+    <message>
+        <source>Quit Workspace Companion</source>
+        <translation>Workspace Companion beenden</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n process(es) are running. Quitting ends them.</source>
+        <translation>
+            <numerusform>%n Prozess läuft noch. Beim Beenden wird er ebenfalls beendet.</numerusform>
+            <numerusform>%n Prozesse laufen noch. Beim Beenden werden sie ebenfalls beendet.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Their process groups get SIGTERM, and SIGKILL after 3 s.</source>
+        <translation>Ihre Prozessgruppen erhalten SIGTERM und nach 3 s SIGKILL.</translation>
+    </message>
 </context>
 <context>
     <name>ManagedProcess</name>

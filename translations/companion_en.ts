@@ -53,6 +53,16 @@
     </message>
 </context>
 <context>
+    <name>MainWindow</name>
+    <message numerus="yes">
+        <source>%n process(es) are running. Quitting ends them.</source>
+        <translation>
+            <numerusform>%n process is running. Quitting ends it.</numerusform>
+            <numerusform>%n processes are running. Quitting ends them.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ProcessesView</name>
     <message numerus="yes">
         <source>%n match(es)</source>

@@ -19,6 +19,8 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -269,6 +271,33 @@ bool MainWindow::saveScreenshot(const QString &path, QString *error)
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    const int running = m_processes->runningLocalCount();
+    if (running > 0 && !m_quitConfirmed) {
+        event->ignore();
+        if (findChild<QMessageBox *>(QStringLiteral("quitConfirmation"))) {
+            return; // already asking
+        }
+        auto *box = new QMessageBox(
+                QMessageBox::Warning, tr("Quit Workspace Companion"),
+                tr("%n process(es) are running. Quitting ends them.", nullptr, running),
+                QMessageBox::Cancel, this);
+        box->setObjectName(QStringLiteral("quitConfirmation"));
+        box->setInformativeText(tr("Their process groups get SIGTERM, and SIGKILL after 3 s."));
+        QPushButton *quit = box->addButton(tr("&Quit"), QMessageBox::AcceptRole);
+        quit->setObjectName(QStringLiteral("confirmQuitButton"));
+        box->setDefaultButton(QMessageBox::Cancel);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->setWindowModality(Qt::WindowModal);
+        connect(box, &QMessageBox::buttonClicked, this, [this, box, quit](QAbstractButton *button) {
+            if (button == quit) {
+                m_quitConfirmed = true;
+                QMetaObject::invokeMethod(this, &QWidget::close, Qt::QueuedConnection);
+            }
+            box->close();
+        });
+        box->open();
+        return;
+    }
     saveSettings();
     QMainWindow::closeEvent(event);
 }

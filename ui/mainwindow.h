@@ -52,6 +52,8 @@ public:
     [[nodiscard]] bool saveScreenshot(const QString &path, QString *error = nullptr);
 
 protected:
+    // Asks first while this machine's agent runs processes (objectName "quitConfirmation"),
+    // as Konsole and Qt Creator do: quitting ends them.
     void closeEvent(QCloseEvent *event) override;
 
 private:
@@ -67,6 +69,7 @@ private:
     QLabel *m_statusLabel = nullptr;
     QPointer<AboutDialog> m_about;
     ProcessesView *m_processes = nullptr;
+    bool m_quitConfirmed = false;
     ContextView *m_context = nullptr;
     QStackedWidget *m_sidebarPages = nullptr;
     QListWidget *m_workspaceList = nullptr;

@@ -260,6 +260,11 @@ void ProcessesView::createActions()
     addActions({m_saveAction, m_findAction});
 }
 
+int ProcessesView::runningLocalCount() const
+{
+    return m_local ? m_model->runningCount() : 0;
+}
+
 QList<QAction *> ProcessesView::processActions() const
 {
     return {m_startAction, m_terminateAction, m_killAction, m_restartAction, m_clearExitedAction};

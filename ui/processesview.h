@@ -63,6 +63,8 @@ public:
     // Start, Terminate, Kill, Restart and Clear Exited, for the window's Process menu: their
     // shortcuts work anywhere in the window.
     QList<QAction *> processActions() const;
+    // Processes of this machine's agent still running: quitting the app ends them.
+    int runningLocalCount() const;
 
 public Q_SLOTS:
     void showStartDialog();

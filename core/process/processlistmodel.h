@@ -47,6 +47,7 @@ public:
     // minutes); returns how many went.
     int clearExited();
     int exitedCount() const;
+    int runningCount() const { return int(m_rows.size()) - exitedCount(); }
 
     int rowOf(const QString &id) const;
     ProcessInfo process(int row) const { return m_rows.at(row); }
