@@ -183,7 +183,8 @@ int main(int argc, char *argv[])
                                        "main", "Signal %1: ending processes and quitting")
                                        .arg(number)));
         std::fflush(stdout);
-        QCoreApplication::quit();
+        // exit(), not quit(): quit() asks the windows, and the quit guard would keep it open.
+        QCoreApplication::exit(0);
     });
 
     Theme theme;
