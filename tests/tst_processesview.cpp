@@ -11,9 +11,11 @@
 #include "startprocessdialog.h"
 #include "theme.h"
 
+#include <QAbstractItemView>
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QCompleter>
 #include <QDir>
 #include <QLabel>
 #include <QLineEdit>
@@ -212,6 +214,87 @@ private Q_SLOTS:
 
         command->clear();
         QVERIFY(dialog.findChild<QLabel *>(QStringLiteral("commandError"))->isVisible());
+    }
+
+    void dialogStartsOnEnterAndRemembersCommands()
+    {
+        StartProcessDialog::clearHistory();
+        QSignalSpy started(m_view.get(), &ProcessesView::processStarted);
+        m_view->showStartDialog();
+        StartProcessDialog *dialog = nullptr;
+        QTRY_VERIFY((dialog = m_view->findChild<StartProcessDialog *>()) && dialog->isVisible());
+        auto *command = dialog->findChild<QPlainTextEdit *>(QStringLiteral("commandEdit"));
+        command->setFocus();
+        QTest::keyClicks(command, QStringLiteral("echo first"));
+        QTest::keyClick(command, Qt::Key_Return, Qt::ShiftModifier); // a new line, not a start
+        QTest::keyClicks(command, QStringLiteral("echo second"));
+        QCOMPARE(command->toPlainText(), QStringLiteral("echo first\necho second"));
+        QVERIFY(dialog->isVisible());
+        QTest::keyClick(command, Qt::Key_Return);
+        QTRY_COMPARE(started.size(), 1);
+        QTRY_VERIFY(!m_view->findChild<StartProcessDialog *>()); // closed and deleted
+        QCOMPARE(StartProcessDialog::history(),
+                 QStringList {QStringLiteral("echo first\necho second")});
+
+        // Enter on an empty command starts nothing.
+        StartProcessDialog empty(true);
+        empty.show();
+        auto *emptyCommand = empty.findChild<QPlainTextEdit *>(QStringLiteral("commandEdit"));
+        QTest::keyClick(emptyCommand, Qt::Key_Return);
+        QVERIFY(empty.isVisible());
+        QCOMPARE(empty.result(), int(QDialog::Rejected));
+
+        StartProcessDialog next(true);
+        next.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&next));
+        auto *nextCommand = next.findChild<QPlainTextEdit *>(QStringLiteral("commandEdit"));
+        nextCommand->setFocus();
+        QTest::keyClicks(nextCommand, QStringLiteral("echo third"));
+        QTest::keyClick(nextCommand, Qt::Key_Return);
+        QCOMPARE(next.result(), int(QDialog::Accepted));
+        QCOMPARE(StartProcessDialog::history(),
+                 (QStringList {QStringLiteral("echo third"),
+                               QStringLiteral("echo first\necho second")}));
+
+        // A new dialog reads the history back: Up and Down browse it, Down past the newest
+        // returns to what was typed.
+        StartProcessDialog browse(true);
+        browse.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&browse));
+        auto *browseCommand = browse.findChild<QPlainTextEdit *>(QStringLiteral("commandEdit"));
+        browseCommand->setFocus();
+        QTest::keyClick(browseCommand, Qt::Key_Up);
+        QCOMPARE(browseCommand->toPlainText(), QStringLiteral("echo third"));
+        QTest::keyClick(browseCommand, Qt::Key_Up);
+        QCOMPARE(browseCommand->toPlainText(), QStringLiteral("echo first\necho second"));
+        QTest::keyClick(browseCommand, Qt::Key_Up); // the oldest stays
+        QCOMPARE(browseCommand->toPlainText(), QStringLiteral("echo first\necho second"));
+        QTest::keyClick(browseCommand, Qt::Key_Down);
+        QTest::keyClick(browseCommand, Qt::Key_Down);
+        QCOMPARE(browseCommand->toPlainText(), QString());
+
+        // Typing offers the commands that start with the text; Enter takes the highlighted one.
+        QTest::keyClicks(browseCommand, QStringLiteral("echo t"));
+        auto *completer = browse.findChild<QCompleter *>(QStringLiteral("commandCompleter"));
+        QTRY_VERIFY(completer->popup()->isVisible());
+        QCOMPARE(completer->completionCount(), 1);
+        QTest::keyClick(completer->popup(), Qt::Key_Down);
+        QTest::keyClick(completer->popup(), Qt::Key_Return);
+        QTRY_COMPARE(browseCommand->toPlainText(), QStringLiteral("echo third"));
+        QVERIFY(browse.isVisible()); // picking a completion does not start it
+
+        // At most 50 are kept, the newest first, without duplicates.
+        for (int i = 0; i < 55; ++i) {
+            ProcessClient::StartRequest request;
+            request.command = QStringLiteral("c%1").arg(i % 52);
+            browse.setRequest(request);
+            browse.accept();
+        }
+        const QStringList kept = StartProcessDialog::history();
+        QCOMPARE(kept.size(), StartProcessDialog::HistorySize);
+        QCOMPARE(kept.first(), QStringLiteral("c2"));
+        QCOMPARE(QSet<QString>(kept.cbegin(), kept.cend()).size(), kept.size());
+        StartProcessDialog::clearHistory();
     }
 
     void killAsksThenShowsMinusOne()

@@ -1540,6 +1540,10 @@ Kennung %3</translation>
         <source>A chat ID is a UUID, for example 5c0f6b1e-8d4b-4e38-9a47-2f1c3f0f2b7e.</source>
         <translation>Eine Chat-Kennung ist eine UUID, zum Beispiel 5c0f6b1e-8d4b-4e38-9a47-2f1c3f0f2b7e.</translation>
     </message>
+    <message>
+        <source>Enter starts the process, Shift+Enter adds a line. Up and Down go through the commands started before.</source>
+        <translation>Eingabe startet den Prozess, Umschalt+Eingabe fügt eine Zeile ein. Auf und Ab blättern durch die zuvor gestarteten Befehle.</translation>
+    </message>
 </context>
 <context>
     <name>companiond</name>

@@ -1,22 +1,28 @@
 #include "startprocessdialog.h"
 
+#include <QAbstractItemView>
 #include <QCheckBox>
+#include <QCompleter>
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSet>
+#include <QSettings>
 #include <QTableWidget>
 #include <QToolButton>
 #include <QUuid>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace {
 
@@ -56,6 +62,19 @@ StartProcessDialog::StartProcessDialog(bool localAgent, QWidget *parent)
     m_command->setPlaceholderText(tr("Run with sh -c, for example: npm test"));
     m_command->setTabChangesFocus(true);
     m_command->setFixedHeight(m_command->fontMetrics().lineSpacing() * 4);
+    m_command->setToolTip(tr("Enter starts the process, Shift+Enter adds a line. Up and Down "
+                             "go through the commands started before."));
+    m_command->installEventFilter(this);
+    m_history = history();
+    m_completer = new QCompleter(m_history, this);
+    m_completer->setObjectName(QStringLiteral("commandCompleter"));
+    m_completer->setWidget(m_command);
+    m_completer->setCompletionMode(QCompleter::PopupCompletion);
+    m_completer->setCaseSensitivity(Qt::CaseSensitive);
+    m_completer->setModelSorting(QCompleter::UnsortedModel); // most recent first
+    connect(m_completer, qOverload<const QString &>(&QCompleter::activated), this,
+            &StartProcessDialog::setCommand);
+    m_completer->popup()->installEventFilter(this); // after the completer's: runs first
     m_commandError = errorLabel(QStringLiteral("commandError"), this);
 
     m_workDir = new QLineEdit(this);
@@ -136,9 +155,15 @@ StartProcessDialog::StartProcessDialog(bool localAgent, QWidget *parent)
     auto *form = new QFormLayout;
     form->addRow(tr("&Command:"), m_command);
     form->addRow(QString(), m_commandError);
-    form->addRow(tr("&Working directory:"), workDirRow);
+    // Rows that hold a layout get no buddy from QFormLayout, and a label without one shows
+    // its "&" literally: set the buddies by hand.
+    auto *workDirLabel = new QLabel(tr("&Working directory:"), this);
+    workDirLabel->setBuddy(m_workDir);
+    form->addRow(workDirLabel, workDirRow);
     form->addRow(QString(), m_workDirError);
-    form->addRow(tr("&Environment:"), envRow);
+    auto *environmentLabel = new QLabel(tr("&Environment:"), this);
+    environmentLabel->setBuddy(m_environment);
+    form->addRow(environmentLabel, envRow);
     form->addRow(QString(), m_environmentError);
     form->addRow(tr("C&hat ID:"), m_chatId);
     form->addRow(QString(), m_chatIdError);
@@ -151,6 +176,12 @@ StartProcessDialog::StartProcessDialog(bool localAgent, QWidget *parent)
     setMinimumWidth(560);
 
     connect(m_command, &QPlainTextEdit::textChanged, this, &StartProcessDialog::validate);
+    connect(m_command, &QPlainTextEdit::textChanged, this, [this] {
+        if (!m_settingCommand) {
+            m_historyIndex = -1;
+            offerCompletions();
+        }
+    });
     connect(m_workDir, &QLineEdit::textChanged, this, &StartProcessDialog::validate);
     connect(m_chatId, &QLineEdit::textChanged, this, &StartProcessDialog::validate);
     validate();
@@ -250,6 +281,109 @@ void StartProcessDialog::setRequest(const ProcessClient::StartRequest &r)
     m_chatId->setText(r.chatId);
     m_background->setChecked(r.background);
     validate();
+}
+
+namespace {
+const QString historyKey = QStringLiteral("startProcess/history");
+} // namespace
+
+QStringList StartProcessDialog::history()
+{
+    return QSettings().value(historyKey).toStringList().mid(0, HistorySize);
+}
+
+void StartProcessDialog::clearHistory()
+{
+    QSettings().remove(historyKey);
+}
+
+void StartProcessDialog::accept()
+{
+    if (!isValid()) {
+        return;
+    }
+    const QString command = request().command;
+    QStringList list = history();
+    list.removeAll(command);
+    list.prepend(command);
+    QSettings().setValue(historyKey, list.mid(0, HistorySize));
+    QDialog::accept();
+}
+
+void StartProcessDialog::setCommand(const QString &command)
+{
+    m_settingCommand = true;
+    m_command->setPlainText(command);
+    m_command->moveCursor(QTextCursor::End);
+    m_settingCommand = false;
+}
+
+void StartProcessDialog::offerCompletions()
+{
+    const QString text = m_command->toPlainText();
+    if (text.isEmpty() || text.contains(QLatin1Char('\n')) || m_history.isEmpty()) {
+        m_completer->popup()->hide();
+        return;
+    }
+    m_completer->setCompletionPrefix(text);
+    if (m_completer->completionCount() == 0 ||
+        (m_completer->completionCount() == 1 && m_completer->currentCompletion() == text)) {
+        m_completer->popup()->hide();
+        return;
+    }
+    QRect rect = m_command->cursorRect();
+    rect.setWidth(m_command->width());
+    m_completer->complete(rect);
+}
+
+bool StartProcessDialog::eventFilter(QObject *watched, QEvent *event)
+{
+    QAbstractItemView *popup = m_completer->popup();
+    if ((watched != m_command && watched != popup) || event->type() != QEvent::KeyPress) {
+        return QDialog::eventFilter(watched, event);
+    }
+    auto *key = static_cast<QKeyEvent *>(event);
+    const Qt::KeyboardModifiers modifiers = key->modifiers() & ~Qt::KeypadModifier;
+    const bool enter = key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter;
+    if (enter && popup->isVisible()) {
+        // Enter in the list picks the highlighted command (QCompleter would hand the key to
+        // the text, which makes it a new line); with nothing highlighted it starts.
+        const QModelIndex current = popup->currentIndex();
+        popup->hide();
+        if (current.isValid()) {
+            setCommand(current.data().toString());
+        } else if (watched == popup) {
+            accept();
+        }
+        if (current.isValid() || watched == popup) {
+            return true;
+        }
+    }
+    if (watched == popup) {
+        return QDialog::eventFilter(watched, event); // navigation is the completer's
+    }
+    if (enter && modifiers == Qt::ShiftModifier) {
+        m_command->insertPlainText(QStringLiteral("\n")); // not the U+2028 Qt would insert
+        return true;
+    }
+    if (enter && modifiers == Qt::NoModifier) {
+        accept(); // refuses an invalid request; its errors are already shown
+        return true;
+    }
+    const bool up = key->key() == Qt::Key_Up;
+    if ((up || key->key() == Qt::Key_Down) && modifiers == Qt::NoModifier && !popup->isVisible() &&
+        (m_historyIndex >= 0 || !m_command->toPlainText().contains(QLatin1Char('\n')))) {
+        if (m_historyIndex < 0) {
+            m_typed = m_command->toPlainText();
+        }
+        const int next = std::clamp(m_historyIndex + (up ? 1 : -1), -1, int(m_history.size()) - 1);
+        if (next != m_historyIndex) {
+            m_historyIndex = next;
+            setCommand(next < 0 ? m_typed : m_history.at(next));
+        }
+        return true;
+    }
+    return QDialog::eventFilter(watched, event);
 }
 
 void StartProcessDialog::showServerError(const QString &message)

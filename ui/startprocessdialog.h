@@ -5,6 +5,7 @@
 #include <QDialog>
 
 class QCheckBox;
+class QCompleter;
 class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
@@ -26,7 +27,23 @@ public:
     void showServerError(const QString &message);
     bool isValid() const;
 
+    // The commands started from this dialog, the most recent first, at most HistorySize,
+    // kept in QSettings. Up and Down in an empty or one-line command browse them, and typing
+    // offers the ones that start with what is typed.
+    static constexpr int HistorySize = 50;
+    static QStringList history();
+    static void clearHistory();
+    // Records the command in the history, then accepts.
+    void accept() override;
+
+protected:
+    // Enter starts, Shift+Enter is a new line; history and completion keys.
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
+    void setCommand(const QString &command);
+    void offerCompletions();
+
     void validate();
     void addEnvironmentRow(const QString &key = {}, const QString &value = {});
 
@@ -43,4 +60,9 @@ private:
     QCheckBox *m_background;
     QLabel *m_serverError;
     QDialogButtonBox *m_buttons;
+    QCompleter *m_completer;
+    QStringList m_history;
+    int m_historyIndex = -1; // browsing position with Up and Down; -1 is the text being typed
+    QString m_typed; // what was typed before browsing
+    bool m_settingCommand = false;
 };
