@@ -99,6 +99,38 @@ private Q_SLOTS:
         QVERIFY2(r.out.contains(QLatin1String("Farbschema")), qPrintable(r.out));
     }
 
+    void desktopAgentOptionsAreJudgedFirst()
+    {
+        QTemporaryDir dir;
+        Run r = run(QStringLiteral(DESKTOP_APP_PATH),
+                    {QStringLiteral("--agent"), QStringLiteral("http://127.0.0.1:9")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QLatin1String("--agent needs --token-file")), qPrintable(r.err));
+        r = run(QStringLiteral(DESKTOP_APP_PATH),
+                {QStringLiteral("--agent"), QStringLiteral("http://127.0.0.1:9"),
+                 QStringLiteral("--token-file"), dir.filePath(QStringLiteral("missing"))});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QLatin1String("missing")), qPrintable(r.err));
+        QFile token(dir.filePath(QStringLiteral("token")));
+        QVERIFY(token.open(QIODevice::WriteOnly));
+        token.write(QByteArray(40, 'a'));
+        token.close();
+        QVERIFY(token.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner));
+        r = run(QStringLiteral(DESKTOP_APP_PATH),
+                {QStringLiteral("--agent"), QStringLiteral("ftp://x"),
+                 QStringLiteral("--token-file"), token.fileName()});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QLatin1String("http://")), qPrintable(r.err));
+        // A good pair opens the window (here: it quits after its screenshot).
+        r = run(QStringLiteral(DESKTOP_APP_PATH),
+                {QStringLiteral("--agent"), QStringLiteral("http://127.0.0.1:9"),
+                 QStringLiteral("--token-file"), token.fileName(), QStringLiteral("--screenshot"),
+                 dir.filePath(QStringLiteral("shot.png")),
+                 QStringLiteral("--quit-after-screenshot"), dir.path()});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(QFile::exists(dir.filePath(QStringLiteral("shot.png"))));
+    }
+
     void germanHelp()
     {
         const Run r =

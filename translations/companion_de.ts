@@ -29,6 +29,33 @@ KSyntaxHighlighting %4</translation>
     </message>
 </context>
 <context>
+    <name>AgentConnection</name>
+    <message>
+        <source>Connecting…</source>
+        <translation>Verbinde …</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>Verbunden</translation>
+    </message>
+    <message>
+        <source>Reconnecting in %1 s</source>
+        <translation>Neuer Versuch in %1 s</translation>
+    </message>
+    <message>
+        <source>Token refused</source>
+        <translation>Token abgelehnt</translation>
+    </message>
+    <message>
+        <source>Unreachable, retrying in %1 s</source>
+        <translation>Nicht erreichbar, neuer Versuch in %1 s</translation>
+    </message>
+    <message>
+        <source>HTTP %1: %2</source>
+        <translation>HTTP %1: %2</translation>
+    </message>
+</context>
+<context>
     <name>ApiCall</name>
     <message>
         <source>The server sent invalid JSON.</source>
@@ -48,6 +75,92 @@ KSyntaxHighlighting %4</translation>
     <message>
         <source>Cannot listen on %1:%2: %3</source>
         <translation>Auf %1:%2 kann nicht gelauscht werden: %3</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectAgentDialog</name>
+    <message>
+        <source>Connect to Agent</source>
+        <translation>Mit Agent verbinden</translation>
+    </message>
+    <message>
+        <source>Agent URL</source>
+        <translation>Agent-URL</translation>
+    </message>
+    <message>
+        <source>http://workspace.example:7401</source>
+        <translation>http://workspace.example:7401</translation>
+    </message>
+    <message>
+        <source>Token</source>
+        <translation>Token</translation>
+    </message>
+    <message>
+        <source>The contents of the agent&apos;s token file</source>
+        <translation>Der Inhalt der Token-Datei des Agenten</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Optional: shown in the sidebar</source>
+        <translation>Optional: in der Seitenleiste angezeigt</translation>
+    </message>
+    <message>
+        <source>The token is kept in the system keychain.</source>
+        <translation>Das Token wird im Schlüsselbund des Systems aufbewahrt.</translation>
+    </message>
+    <message>
+        <source>No keychain service is running: the token is kept in a file only you can read (%1).</source>
+        <translation>Kein Schlüsselbund-Dienst läuft: Das Token wird in einer Datei aufbewahrt, die nur Sie lesen können (%1).</translation>
+    </message>
+    <message>
+        <source>&amp;Test Connection</source>
+        <translation>&amp;Verbindung testen</translation>
+    </message>
+    <message>
+        <source>C&amp;onnect</source>
+        <translation>Ver&amp;binden</translation>
+    </message>
+    <message>
+        <source>&amp;URL:</source>
+        <translation>&amp;URL:</translation>
+    </message>
+    <message>
+        <source>To&amp;ken:</source>
+        <translation>&amp;Token:</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <source>Enter the agent&apos;s http:// or https:// URL.</source>
+        <translation>Geben Sie die http://- oder https://-URL des Agenten ein.</translation>
+    </message>
+    <message>
+        <source>Enter the agent&apos;s token.</source>
+        <translation>Geben Sie das Token des Agenten ein.</translation>
+    </message>
+    <message>
+        <source>Asking %1…</source>
+        <translation>Frage %1 …</translation>
+    </message>
+    <message numerus="yes">
+        <source>Connected: the agent answered, with %n process(es).</source>
+        <translation>
+            <numerusform>Verbunden: Der Agent hat geantwortet, mit %n Prozess.</numerusform>
+            <numerusform>Verbunden: Der Agent hat geantwortet, mit %n Prozessen.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The agent refused this token: %1</source>
+        <translation>Der Agent hat dieses Token abgelehnt: %1</translation>
+    </message>
+    <message>
+        <source>No answer: %1</source>
+        <translation>Keine Antwort: %1</translation>
     </message>
 </context>
 <context>
@@ -971,6 +1084,64 @@ Token-Datei: %2</translation>
         <source>Their process groups get SIGTERM, and SIGKILL after 3 s.</source>
         <translation>Ihre Prozessgruppen erhalten SIGTERM und nach 3 s SIGKILL.</translation>
     </message>
+    <message>
+        <source>&amp;Connect to Agent…</source>
+        <translation>Mit Agent &amp;verbinden …</translation>
+    </message>
+    <message>
+        <source>Copy Agent &amp;URL</source>
+        <translation>Agent-&amp;URL kopieren</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>Kopiert</translation>
+    </message>
+    <message>
+        <source>The URL of %1 is on the clipboard.</source>
+        <translation>Die URL von %1 ist in der Zwischenablage.</translation>
+    </message>
+    <message>
+        <source>Copy Agent &amp;Token</source>
+        <translation>Agent-&amp;Token kopieren</translation>
+    </message>
+    <message>
+        <source>The token of %1 is on the clipboard: it grants full control of that agent.</source>
+        <translation>Das Token von %1 ist in der Zwischenablage: Es gewährt volle Kontrolle über diesen Agenten.</translation>
+    </message>
+    <message>
+        <source>&amp;Remove Agent</source>
+        <translation>Agent ent&amp;fernen</translation>
+    </message>
+    <message>
+        <source>Agent added</source>
+        <translation>Agent hinzugefügt</translation>
+    </message>
+    <message>
+        <source>The token of %1 is kept in %2.</source>
+        <translation>Das Token von %1 wird in %2 aufbewahrt.</translation>
+    </message>
+    <message>
+        <source>The token of %1 could not be kept (%2): connect again after a restart.</source>
+        <translation>Das Token von %1 konnte nicht aufbewahrt werden (%2): Verbinden Sie nach einem Neustart erneut.</translation>
+    </message>
+    <message>
+        <source>Agent %1: %2</source>
+        <translation>Agent %1: %2</translation>
+    </message>
+    <message>
+        <source>%1
+%2</source>
+        <translation>%1
+%2</translation>
+    </message>
+    <message>
+        <source>%1 refused the token (%2). Connect again with the agent&apos;s current token: File &gt; Connect to Agent….</source>
+        <translation>%1 hat das Token abgelehnt (%2). Verbinden Sie erneut mit dem aktuellen Token des Agenten: Datei &gt; Mit Agent verbinden ….</translation>
+    </message>
+    <message>
+        <source>%1 does not answer (%2). Retrying in %3 s.</source>
+        <translation>%1 antwortet nicht (%2). Neuer Versuch in %3 s.</translation>
+    </message>
 </context>
 <context>
     <name>ManagedProcess</name>
@@ -1546,6 +1717,29 @@ Kennung %3</translation>
     </message>
 </context>
 <context>
+    <name>TokenStore</name>
+    <message>
+        <source>Cannot create %1</source>
+        <translation>%1 kann nicht angelegt werden</translation>
+    </message>
+    <message>
+        <source>Cannot write %1</source>
+        <translation>%1 kann nicht geschrieben werden</translation>
+    </message>
+    <message>
+        <source>the system keychain</source>
+        <translation>dem Schlüsselbund des Systems</translation>
+    </message>
+    <message>
+        <source>No token is stored for this agent.</source>
+        <translation>Für diesen Agenten ist kein Token gespeichert.</translation>
+    </message>
+    <message>
+        <source>%1 is not a private file (mode 0600, yours); it is not read.</source>
+        <translation>%1 ist keine private Datei (Modus 0600, Ihnen gehörend); sie wird nicht gelesen.</translation>
+    </message>
+</context>
+<context>
     <name>companiond</name>
     <message>
         <source>Address and port to listen on (default 127.0.0.1:0, a free port on loopback). Listening beyond loopback exposes the agent to the network: do it only behind a firewall or tunnel.</source>
@@ -1785,6 +1979,22 @@ Kennung %3</translation>
     <message>
         <source>Signal %1: ending processes and quitting</source>
         <translation>Signal %1: Prozesse werden beendet, die Anwendung wird geschlossen</translation>
+    </message>
+    <message>
+        <source>Also open the agent at URL (with --token-file), and show it.</source>
+        <translation>Zusätzlich den Agenten unter URL öffnen (mit --token-file) und anzeigen.</translation>
+    </message>
+    <message>
+        <source>The token of the --agent, read from FILE.</source>
+        <translation>Das Token des --agent, aus DATEI gelesen.</translation>
+    </message>
+    <message>
+        <source>--agent needs --token-file</source>
+        <translation>--agent braucht --token-file</translation>
+    </message>
+    <message>
+        <source>--token-file needs --agent</source>
+        <translation>--token-file braucht --agent</translation>
     </message>
 </context>
 </TS>

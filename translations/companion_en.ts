@@ -2,6 +2,16 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>ConnectAgentDialog</name>
+    <message numerus="yes">
+        <source>Connected: the agent answered, with %n process(es).</source>
+        <translation>
+            <numerusform>Connected: the agent answered, with %n process.</numerusform>
+            <numerusform>Connected: the agent answered, with %n processes.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ContextPushPanel</name>
     <message numerus="yes">
         <source>%n path(s) cannot be watched; their changes show at the next resync:</source>

@@ -1178,3 +1178,13 @@ void ContextView::applyTheme()
     m_content->setPalette(editor);
     m_highlighter->rehighlight();
 }
+
+void ContextView::setConnectionProblem(const QString &problem)
+{
+    if (!problem.isEmpty()) {
+        showError(problem);
+    } else if (!m_connectionProblem.isEmpty() && errorText() == m_connectionProblem) {
+        clearError();
+    }
+    m_connectionProblem = problem;
+}

@@ -72,6 +72,9 @@ public:
     QString detailErrorText() const;
     QString sourceErrorText() const;
     QString errorText() const;
+    // Why the agent does not answer (a refused token, no route to it), shown in place in the
+    // error bar until it answers again; empty clears it.
+    void setConnectionProblem(const QString &problem);
     QStringList sources() const;
 
 public Q_SLOTS:
@@ -144,6 +147,7 @@ private:
     QLineEdit *m_filter;
     QLabel *m_connection;
     ErrorBar *m_errorBar;
+    QString m_connectionProblem;
 
     QLabel *m_version;
     QLabel *m_hash;

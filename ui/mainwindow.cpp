@@ -1,15 +1,19 @@
 #include "mainwindow.h"
 
 #include "aboutdialog.h"
+#include "agentconnection.h"
+#include "connectagentdialog.h"
 #include "contextview.h"
 #include "emptystatepage.h"
 #include "processesview.h"
 #include "theme.h"
+#include "tokenstore.h"
 
 #include "process/processclient.h"
 
 #include <QActionGroup>
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
@@ -18,6 +22,7 @@
 #include <QImageWriter>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
@@ -26,12 +31,14 @@
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QTabWidget>
+#include <QUuid>
 
 namespace {
 
 const QString geometryKey = QStringLiteral("mainWindow/geometry");
 const QString stateKey = QStringLiteral("mainWindow/state");
 const QString pageKey = QStringLiteral("mainWindow/page");
+const QString remoteAgentsKey = QStringLiteral("agents/remote");
 // Bump when the dock layout changes, so an old saved state is not applied to a new layout.
 constexpr int windowStateVersion = 1;
 
@@ -58,6 +65,8 @@ MainWindow::MainWindow(Theme *theme, QWidget *parent)
 
     resize(1180, 760);
     restoreSettings();
+    m_tokens = new TokenStore(this);
+    restoreRemoteAgents();
 }
 
 void MainWindow::createPages()
@@ -122,6 +131,27 @@ void MainWindow::createSidebar()
     m_workspaceList->setObjectName(QStringLiteral("workspaceList"));
     m_workspaceList->setAccessibleName(tr("Workspaces"));
     m_workspaceList->setIconSize(QSize(24, 24));
+    connect(m_workspaceList, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *item) {
+        const QString id = item ? item->data(Qt::UserRole).toString() : QString();
+        for (AgentConnection *agent : std::as_const(m_agents)) {
+            if (agent->id() == id) {
+                selectAgent(agent);
+                return;
+            }
+        }
+    });
+    m_workspaceList->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_workspaceList, &QWidget::customContextMenuRequested, this, [this](const QPoint &at) {
+        if (!m_workspaceList->itemAt(at)) {
+            return;
+        }
+        QMenu menu(this);
+        menu.addAction(m_copyUrlAction);
+        menu.addAction(m_copyTokenAction);
+        menu.addSeparator();
+        menu.addAction(m_removeAgentAction);
+        menu.exec(m_workspaceList->viewport()->mapToGlobal(at));
+    });
     m_sidebarPages = new QStackedWidget(m_sidebar);
     m_sidebarPages->addWidget(empty);
     m_sidebarPages->addWidget(m_workspaceList);
@@ -135,6 +165,35 @@ void MainWindow::createMenus()
 
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->setObjectName(QStringLiteral("fileMenu"));
+    QAction *connectAgentAction = file->addAction(
+            QIcon::fromTheme(QStringLiteral("network-connect")), tr("&Connect to Agent…"),
+            QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this, [this] { showConnectDialog(); });
+    connectAgentAction->setObjectName(QStringLiteral("connectAgentAction"));
+    m_copyUrlAction = file->addAction(tr("Copy Agent &URL"), this, [this] {
+        if (m_current) {
+            QApplication::clipboard()->setText(m_current->url().toString());
+            notify(tr("Copied"), tr("The URL of %1 is on the clipboard.").arg(m_current->name()));
+        }
+    });
+    m_copyUrlAction->setObjectName(QStringLiteral("copyAgentUrlAction"));
+    m_copyTokenAction = file->addAction(tr("Copy Agent &Token"), this, [this] {
+        if (m_current) {
+            QApplication::clipboard()->setText(QString::fromUtf8(m_current->token()));
+            notify(tr("Copied"),
+                   tr("The token of %1 is on the clipboard: it grants full control of that "
+                      "agent.")
+                           .arg(m_current->name()));
+        }
+    });
+    m_copyTokenAction->setObjectName(QStringLiteral("copyAgentTokenAction"));
+    m_removeAgentAction = file->addAction(tr("&Remove Agent"), this, [this] {
+        if (m_current && !m_current->isLocal()) {
+            removeAgent(m_current);
+        }
+    });
+    m_removeAgentAction->setObjectName(QStringLiteral("removeAgentAction"));
+    file->addSeparator();
+    updateAgentActions();
     QAction *quit = file->addAction(QIcon::fromTheme(QStringLiteral("application-exit")),
                                     tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
     quit->setObjectName(QStringLiteral("quitAction"));
@@ -188,25 +247,257 @@ void MainWindow::createMenus()
 
 void MainWindow::setLocalAgent(ProcessClient *client, const QString &tokenFile)
 {
-    m_workspaceList->clear();
-    auto *item = new QListWidgetItem(
-            QIcon::fromTheme(QStringLiteral("computer"),
-                             QIcon(QStringLiteral(":/icons/workspace-companion.svg"))),
-            tr("This machine"), m_workspaceList);
-    item->setToolTip(tr("The agent in this app\n%1\nToken file: %2")
-                             .arg(client->baseUrl().toString(), tokenFile));
-    item->setData(Qt::UserRole, client->baseUrl());
-    m_workspaceList->setCurrentItem(item);
-    m_sidebarPages->setCurrentWidget(m_workspaceList);
-    m_processes->setClient(client, true);
-    m_statusLabel->setText(tr("This machine's agent: %1").arg(client->baseUrl().toString()));
+    m_localProcesses = client;
+    m_localTokenFile = tokenFile;
+    AgentConnection::Options options;
+    options.id = QStringLiteral("local");
+    options.name = tr("This machine");
+    options.url = client->baseUrl();
+    options.token = client->api()->token();
+    options.local = true;
+    auto *agent = new AgentConnection(options, client, nullptr, this);
+    m_agents.prepend(agent);
+    addAgentItem(agent);
+    agent->check();
+    selectAgent(agent);
 }
 
 void MainWindow::setLocalContext(ContextClient *client, const QStringList &builtinRoots,
                                  const QString &workingDirectory)
 {
-    m_context->setClient(client, true);
-    m_context->setFixedRoots(builtinRoots, workingDirectory);
+    m_localContext = client;
+    m_localBuiltinRoots = builtinRoots;
+    m_localWorkDir = workingDirectory;
+    if (m_current && m_current->isLocal()) {
+        m_context->setClient(client, true);
+        m_context->setFixedRoots(builtinRoots, workingDirectory);
+    }
+}
+
+AgentConnection *MainWindow::connectAgent(const QString &name, const QUrl &url,
+                                          const QByteArray &token, bool remember)
+{
+    for (AgentConnection *agent : std::as_const(m_agents)) {
+        if (!agent->isLocal() && agent->url() == url) {
+            removeAgent(agent); // connecting again replaces it (a new token, say)
+            break;
+        }
+    }
+    AgentConnection::Options options;
+    options.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    options.name = name;
+    options.url = url;
+    options.token = token;
+    auto *agent = new AgentConnection(options, nullptr, nullptr, this);
+    agent->setProperty("remembered", remember);
+    m_agents.append(agent);
+    addAgentItem(agent);
+    agent->check();
+    selectAgent(agent);
+    if (remember) {
+        saveRemoteAgents();
+        m_tokens->write(options.id, token, [this, name](const TokenStore::Stored &stored) {
+            m_lastTokenStorage = stored.ok ? stored.where : stored.error;
+            notify(tr("Agent added"),
+                   stored.ok ? tr("The token of %1 is kept in %2.").arg(name, stored.where)
+                             : tr("The token of %1 could not be kept (%2): connect again after "
+                                  "a restart.")
+                                       .arg(name, stored.error));
+        });
+    }
+    return agent;
+}
+
+void MainWindow::removeAgent(AgentConnection *agent)
+{
+    if (!agent || agent->isLocal()) {
+        return;
+    }
+    const bool wasCurrent = agent == m_current;
+    if (wasCurrent) {
+        // The views let go of its clients before they go.
+        m_processes->setClient(nullptr, false);
+        m_context->setClient(nullptr, false);
+        m_current = nullptr;
+    }
+    delete itemOf(agent);
+    m_agents.removeAll(agent);
+    if (agent->property("remembered").toBool()) {
+        m_tokens->remove(agent->id());
+    }
+    agent->deleteLater();
+    saveRemoteAgents();
+    if (wasCurrent && !m_agents.isEmpty()) {
+        selectAgent(m_agents.first());
+    }
+    m_sidebarPages->setCurrentWidget(m_agents.isEmpty() ? m_sidebarPages->widget(0)
+                                                        : m_workspaceList);
+    updateAgentActions();
+}
+
+void MainWindow::selectAgent(AgentConnection *agent)
+{
+    if (agent == m_current && agent) {
+        return;
+    }
+    m_current = agent;
+    if (QListWidgetItem *item = itemOf(agent); item && m_workspaceList->currentItem() != item) {
+        const QSignalBlocker blocker(m_workspaceList);
+        m_workspaceList->setCurrentItem(item);
+    }
+    if (!agent) {
+        m_processes->setClient(nullptr, false);
+        m_context->setClient(nullptr, false);
+    } else if (agent->isLocal()) {
+        m_processes->setClient(m_localProcesses, true);
+        m_context->setClient(m_localContext, true);
+        if (m_localContext) {
+            m_context->setFixedRoots(m_localBuiltinRoots, m_localWorkDir);
+        }
+        m_statusLabel->setText(tr("This machine's agent: %1").arg(agent->url().toString()));
+    } else {
+        m_processes->setClient(agent->processes(), false);
+        m_context->setClient(agent->context(), false);
+        m_statusLabel->setText(tr("Agent %1: %2").arg(agent->name(), agent->url().toString()));
+    }
+    showAgentProblem();
+    updateAgentActions();
+}
+
+QListWidgetItem *MainWindow::itemOf(const AgentConnection *agent) const
+{
+    for (int row = 0; agent && row < m_workspaceList->count(); ++row) {
+        QListWidgetItem *item = m_workspaceList->item(row);
+        if (item->data(Qt::UserRole).toString() == agent->id()) {
+            return item;
+        }
+    }
+    return nullptr;
+}
+
+void MainWindow::addAgentItem(AgentConnection *agent)
+{
+    auto *item = new QListWidgetItem;
+    item->setData(Qt::UserRole, agent->id());
+    item->setIcon(
+            agent->isLocal()
+                    ? QIcon::fromTheme(QStringLiteral("computer"),
+                                       QIcon(QStringLiteral(":/icons/workspace-companion.svg")))
+                    : QIcon::fromTheme(QStringLiteral("network-server"),
+                                       QIcon(QStringLiteral(":/icons/workspace-companion.svg"))));
+    if (agent->isLocal()) {
+        m_workspaceList->insertItem(0, item);
+    } else {
+        m_workspaceList->addItem(item);
+    }
+    m_sidebarPages->setCurrentWidget(m_workspaceList);
+    updateAgentItem(agent);
+    connect(agent, &AgentConnection::stateChanged, this, [this, agent] {
+        updateAgentItem(agent);
+        if (agent == m_current) {
+            showAgentProblem();
+        }
+    });
+}
+
+void MainWindow::updateAgentItem(AgentConnection *agent)
+{
+    QListWidgetItem *item = itemOf(agent);
+    if (!item) {
+        return;
+    }
+    item->setText(tr("%1\n%2").arg(agent->name(), agent->stateText()));
+    QString tip = agent->isLocal() ? tr("The agent in this app\n%1\nToken file: %2")
+                                             .arg(agent->url().toString(), m_localTokenFile)
+                                   : agent->url().toString();
+    if (!agent->lastError().isEmpty()) {
+        tip += QLatin1Char('\n') + agent->lastError();
+    }
+    item->setToolTip(tip);
+    const bool failing = agent->state() == AgentConnection::State::AuthFailed ||
+            agent->state() == AgentConnection::State::Unreachable;
+    item->setForeground(failing ? QBrush(QColor(0xc6, 0x28, 0x28)) : QBrush());
+}
+
+void MainWindow::showAgentProblem()
+{
+    QString problem;
+    if (m_current && m_current->state() == AgentConnection::State::AuthFailed) {
+        problem = tr("%1 refused the token (%2). Connect again with the agent's current token: "
+                     "File > Connect to Agent….")
+                          .arg(m_current->name(), m_current->lastError());
+    } else if (m_current && m_current->state() == AgentConnection::State::Unreachable) {
+        problem = tr("%1 does not answer (%2). Retrying in %3 s.")
+                          .arg(m_current->name(), m_current->lastError())
+                          .arg(m_current->secondsToRetry());
+    }
+    m_processes->setConnectionProblem(problem);
+    m_context->setConnectionProblem(problem);
+}
+
+void MainWindow::updateAgentActions()
+{
+    if (!m_copyUrlAction) {
+        return;
+    }
+    m_copyUrlAction->setEnabled(m_current);
+    m_copyTokenAction->setEnabled(m_current);
+    m_removeAgentAction->setEnabled(m_current && !m_current->isLocal());
+}
+
+ConnectAgentDialog *MainWindow::showConnectDialog()
+{
+    auto *dialog = new ConnectAgentDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowModality(Qt::WindowModal);
+    connect(dialog, &QDialog::accepted, this,
+            [this, dialog] { connectAgent(dialog->name(), dialog->url(), dialog->token(), true); });
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::saveRemoteAgents() const
+{
+    QVariantList list;
+    for (const AgentConnection *agent : m_agents) {
+        if (!agent->isLocal() && agent->property("remembered").toBool()) {
+            list.append(QVariantMap {{QStringLiteral("id"), agent->id()},
+                                     {QStringLiteral("name"), agent->name()},
+                                     {QStringLiteral("url"), agent->url().toString()}});
+        }
+    }
+    QSettings().setValue(remoteAgentsKey, list);
+}
+
+void MainWindow::restoreRemoteAgents()
+{
+    const QVariantList list = QSettings().value(remoteAgentsKey).toList();
+    for (const QVariant &entry : list) {
+        const QVariantMap map = entry.toMap();
+        const QString id = map.value(QStringLiteral("id")).toString();
+        const QString name = map.value(QStringLiteral("name")).toString();
+        const QUrl url(map.value(QStringLiteral("url")).toString());
+        if (id.isEmpty() || !url.isValid()) {
+            continue;
+        }
+        // Listed at once, in settings order; connected when its token arrives.
+        AgentConnection::Options options;
+        options.id = id;
+        options.name = name;
+        options.url = url;
+        m_tokens->read(id, [this, options](const QByteArray &token, const QString &error) mutable {
+            options.token = token;
+            auto *agent = new AgentConnection(options, nullptr, nullptr, this);
+            agent->setProperty("remembered", true);
+            m_agents.append(agent);
+            addAgentItem(agent);
+            if (token.isEmpty()) {
+                agent->setProperty("tokenError", error);
+            }
+            agent->check(); // without a token: "Token refused", shown in place
+            updateAgentActions();
+        });
+    }
 }
 
 void MainWindow::setLocalAgentError(const QString &message)

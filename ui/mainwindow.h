@@ -2,8 +2,14 @@
 
 #include <QMainWindow>
 #include <QPointer>
+#include <QUrl>
 
 class AboutDialog;
+class AgentConnection;
+class ConnectAgentDialog;
+class QAction;
+class QListWidgetItem;
+class TokenStore;
 class ContextClient;
 class ContextView;
 class ProcessClient;
@@ -40,6 +46,19 @@ public:
     // Shows the context of the in-process agent, with the roots it always scans. Not owned.
     void setLocalContext(ContextClient *client, const QStringList &builtinRoots,
                          const QString &workingDirectory);
+    // Adds a remote agent to the sidebar and shows it in every view. With `remember` it is
+    // listed again at the next start, its token in the keychain (or a private file).
+    AgentConnection *connectAgent(const QString &name, const QUrl &url, const QByteArray &token,
+                                  bool remember);
+    void removeAgent(AgentConnection *agent);
+    void selectAgent(AgentConnection *agent);
+    QList<AgentConnection *> agents() const { return m_agents; }
+    AgentConnection *currentAgent() const { return m_current; }
+    // File > Connect to Agent…, not blocking; returns the dialog.
+    ConnectAgentDialog *showConnectDialog();
+    // Where the last remembered token went, or why it could not be kept.
+    QString lastTokenStorage() const { return m_lastTokenStorage; }
+
     // Says in the sidebar and status bar why this machine's agent is not running.
     void setLocalAgentError(const QString &message);
     // A desktop notification (tray message), or a status bar message without a tray.
@@ -62,6 +81,13 @@ private:
     void createMenus();
     void restoreSettings();
     void saveSettings() const;
+    void addAgentItem(AgentConnection *agent);
+    void updateAgentItem(AgentConnection *agent);
+    void showAgentProblem();
+    QListWidgetItem *itemOf(const AgentConnection *agent) const;
+    void saveRemoteAgents() const;
+    void restoreRemoteAgents();
+    void updateAgentActions();
 
     Theme *m_theme;
     QTabWidget *m_tabs = nullptr;
@@ -75,4 +101,16 @@ private:
     QListWidget *m_workspaceList = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
     QString m_lastNotification;
+    TokenStore *m_tokens = nullptr;
+    QList<AgentConnection *> m_agents; // this machine's first
+    AgentConnection *m_current = nullptr;
+    ProcessClient *m_localProcesses = nullptr;
+    ContextClient *m_localContext = nullptr;
+    QStringList m_localBuiltinRoots;
+    QString m_localWorkDir;
+    QString m_localTokenFile;
+    QString m_lastTokenStorage;
+    QAction *m_copyUrlAction = nullptr;
+    QAction *m_copyTokenAction = nullptr;
+    QAction *m_removeAgentAction = nullptr;
 };

@@ -842,3 +842,13 @@ void ProcessesView::clearError()
 {
     m_errorBar->clear();
 }
+
+void ProcessesView::setConnectionProblem(const QString &problem)
+{
+    if (!problem.isEmpty()) {
+        showError(problem);
+    } else if (!m_connectionProblem.isEmpty() && errorText() == m_connectionProblem) {
+        clearError();
+    }
+    m_connectionProblem = problem;
+}

@@ -57,6 +57,9 @@ public:
     QString aiClientText() const;
     QString exitBannerText() const;
     QString errorText() const;
+    // Why the agent does not answer (a refused token, no route to it), shown in place in the
+    // error bar until it answers again; empty clears it.
+    void setConnectionProblem(const QString &problem);
     // Bytes of output kept per process here (the agent keeps its own).
     void setCaptureCapBytes(qint64 bytes) { m_captureCap = bytes; }
 
@@ -112,6 +115,7 @@ private:
     QLineEdit *m_filter;
     ErrorBar *m_errorBar;
     QLabel *m_connection;
+    QString m_connectionProblem;
 
     QLabel *m_outputTitle;
     QStackedWidget *m_outputPages;

@@ -4,9 +4,11 @@
 #include "common/buildinfo.h"
 #include "common/translationloader.h"
 #include "common/unixsignalwatcher.h"
+#include "connectagentdialog.h"
 #include "context/contextclient.h"
 #include "context/contextmanager.h"
 #include "contextview.h"
+#include "http/tokenfile.h"
 #include "mainwindow.h"
 #include "process/childreaper.h"
 #include "process/processclient.h"
@@ -90,6 +92,16 @@ struct CommandLine
             QCoreApplication::translate(
                     "main", "View to open: context, processes, runners or reinit-events."),
             QCoreApplication::translate("main", "view")};
+    QCommandLineOption agentOption {
+            QStringLiteral("agent"),
+            QCoreApplication::translate("main",
+                                        "Also open the agent at URL (with --token-file), and show "
+                                        "it."),
+            QStringLiteral("URL")};
+    QCommandLineOption tokenFileOption {
+            QStringLiteral("token-file"),
+            QCoreApplication::translate("main", "The token of the --agent, read from FILE."),
+            QStringLiteral("FILE")};
     QCommandLineOption runOption {
             QStringLiteral("run"),
             QCoreApplication::translate(
@@ -102,8 +114,8 @@ struct CommandLine
                 "main", "Desktop app for AI-assisted development workspaces."));
         parser.addHelpOption();
         parser.addVersionOption();
-        parser.addOptions(
-                {langOption, themeOption, pageOption, runOption, screenshotOption, quitOption});
+        parser.addOptions({langOption, themeOption, pageOption, runOption, agentOption,
+                           tokenFileOption, screenshotOption, quitOption});
         parser.addPositionalArgument(
                 QStringLiteral("folder"),
                 QCoreApplication::translate("main",
@@ -160,6 +172,28 @@ int main(int argc, char *argv[])
     const QCommandLineOption &pageOption = line.pageOption;
     const QCommandLineOption &runOption = line.runOption;
     parser.process(app);
+    // A remote agent to open: judged before anything starts.
+    QUrl remoteUrl;
+    QByteArray remoteToken;
+    if (parser.isSet(line.agentOption) || parser.isSet(line.tokenFileOption)) {
+        remoteUrl = QUrl::fromUserInput(parser.value(line.agentOption));
+        QString error;
+        const std::optional<QByteArray> token = parser.isSet(line.tokenFileOption)
+                ? TokenFile::read(parser.value(line.tokenFileOption), &error)
+                : std::nullopt;
+        if (!parser.isSet(line.tokenFileOption)) {
+            error = QCoreApplication::translate("main", "--agent needs --token-file");
+        } else if (!parser.isSet(line.agentOption)) {
+            error = QCoreApplication::translate("main", "--token-file needs --agent");
+        } else if (token) {
+            error = ConnectAgentDialog::validationError(remoteUrl, *token);
+        }
+        if (!error.isEmpty() || !token) {
+            std::fprintf(stderr, "%s\n", qPrintable(error));
+            return 2;
+        }
+        remoteToken = *token;
+    }
 
     const QStringList positional = parser.positionalArguments();
     const QString workDir =
@@ -253,6 +287,13 @@ int main(int argc, char *argv[])
     } else {
         std::fprintf(stderr, "%s\n", qPrintable(agentError));
         window.setLocalAgentError(agentError);
+    }
+    if (!remoteUrl.isEmpty()) {
+        // Shown for this run; File > Connect to Agent… keeps one across restarts.
+        const QString name = remoteUrl.port() > 0
+                ? QStringLiteral("%1:%2").arg(remoteUrl.host()).arg(remoteUrl.port())
+                : remoteUrl.host();
+        window.connectAgent(name, remoteUrl, remoteToken, false);
     }
     window.show();
     if (parser.isSet(screenshotOption)) {

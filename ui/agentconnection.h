@@ -1,0 +1,82 @@
+#pragma once
+
+#include "common/clock.h"
+
+#include <QObject>
+#include <QUrl>
+
+#include <memory>
+
+class ContextClient;
+class ProcessClient;
+
+// One agent the app shows: this machine's, or a remote one with its URL and token. It owns
+// the clients every view uses for it, and knows whether the agent answers: it asks
+// (GET /api/v0/processes/list) at once, then every 15 s, and after a failure again after 1, 2,
+// 4 … 30 s, with a countdown for the sidebar.
+class AgentConnection : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Connecting, Connected, Reconnecting, AuthFailed, Unreachable };
+    Q_ENUM(State)
+
+    struct Options
+    {
+        QString id; // stable, for settings and the token store
+        QString name;
+        QUrl url;
+        QByteArray token;
+        bool local = false;
+        Clock *clock = nullptr; // Clock::system() by default
+    };
+    // Clients the app already made (this machine's agent), or none: the connection makes them.
+    AgentConnection(Options options, ProcessClient *processes = nullptr,
+                    ContextClient *context = nullptr, QObject *parent = nullptr);
+    ~AgentConnection() override;
+
+    QString id() const { return m_options.id; }
+    QString name() const { return m_options.name; }
+    QUrl url() const { return m_options.url; }
+    QByteArray token() const { return m_options.token; }
+    bool isLocal() const { return m_options.local; }
+    ProcessClient *processes() const { return m_processes; }
+    ContextClient *context() const { return m_context; }
+
+    State state() const { return m_state; }
+    // The reason of the last failure ("HTTP 401: ...", "Connection refused").
+    QString lastError() const { return m_lastError; }
+    // Seconds until the next attempt while Reconnecting, Unreachable or AuthFailed.
+    int secondsToRetry() const;
+    // "Connected", "Reconnecting in 4 s", "Token refused", "Unreachable, retrying in 30 s".
+    QString stateText() const;
+
+    // Asks now (and starts the cycle); again now after a failure.
+    void check();
+
+    static constexpr std::chrono::milliseconds HealthyInterval {15000};
+    static constexpr std::chrono::milliseconds MaxBackoff {30000};
+
+Q_SIGNALS:
+    // Also once a second during a countdown.
+    void stateChanged();
+
+private:
+    void setState(State state, const QString &error);
+    void schedule(std::chrono::milliseconds delay);
+    void tick();
+
+    Options m_options;
+    Clock *m_clock;
+    std::unique_ptr<ProcessClient> m_ownedProcesses;
+    std::unique_ptr<ContextClient> m_ownedContext;
+    ProcessClient *m_processes;
+    ContextClient *m_context;
+    State m_state = State::Connecting;
+    QString m_lastError;
+    int m_failures = 0;
+    qint64 m_retryAtMSecs = 0;
+    bool m_inFlight = false;
+    std::unique_ptr<Clock::Timer> m_next;
+    std::unique_ptr<Clock::Timer> m_tick;
+};

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <QByteArray>
+#include <QDialog>
+#include <QUrl>
+
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class ProcessClient;
+
+// File > Connect to Agent…: a remote agent's URL and token (and an optional name), with
+// "Test connection", which asks the agent with that token and says what it answered. The
+// note under the token says where it will be kept (keychain, or a private file).
+class ConnectAgentDialog : public QDialog
+{
+    Q_OBJECT
+public:
+    explicit ConnectAgentDialog(QWidget *parent = nullptr);
+    ~ConnectAgentDialog() override;
+
+    QString name() const; // the URL's host:port when left empty
+    QUrl url() const;
+    QByteArray token() const;
+    void setFields(const QString &name, const QUrl &url, const QByteArray &token);
+
+    // An http(s) URL with a host, and a token: empty when valid, else what is wrong.
+    static QString validationError(const QUrl &url, const QByteArray &token);
+
+public Q_SLOTS:
+    void testConnection();
+
+private:
+    void validate();
+
+    QLineEdit *m_name;
+    QLineEdit *m_url;
+    QLineEdit *m_token;
+    QLabel *m_error;
+    QLabel *m_testResult;
+    QPushButton *m_test;
+    QPushButton *m_connect;
+    ProcessClient *m_probe = nullptr;
+};
