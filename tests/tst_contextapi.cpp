@@ -640,6 +640,20 @@ private Q_SLOTS:
         QCOMPARE(QByteArray::fromBase64(
                          r.object().value(QStringLiteral("content_base64")).toString().toLatin1()),
                  content);
+
+        // A second name that shows the same: the id no longer names one file.
+        const QByteArray twin = QFile::encodeName(m_work) + "/raw\xfe";
+        QVERIFY(::mkdir(twin.constData(), 0755) == 0);
+        const int twinFd =
+                ::open(QByteArray(twin + "/AGENTS.md").constData(), O_WRONLY | O_CREAT, 0644);
+        QVERIFY(twinFd >= 0);
+        QCOMPARE(::write(twinFd, content.constData(), size_t(content.size())), content.size());
+        ::close(twinFd);
+        QCOMPARE(call("POST", base + QStringLiteral("/resync")).status, 200);
+        const Reply twice = call("GET", base + QStringLiteral("/content"), {},
+                                 QStringLiteral("id=") + escaped(shown));
+        QCOMPARE(twice.status, 409);
+        QCOMPARE(twice.message(), QStringLiteral("Several resources show as this id."));
     }
 
     void timeline()

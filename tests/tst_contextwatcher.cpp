@@ -273,6 +273,37 @@ private Q_SLOTS:
         QVERIFY(manager->watcher()->failedWatches().isEmpty());
     }
 
+    void editsAfterAHardLinkedFileIsReplacedAreSeen()
+    {
+        // AGENTS.md has a second name; an editor replaces AGENTS.md by rename. The old inode
+        // lives on under the other name, so its watch gets no IN_IGNORED: the backend must
+        // notice the name now means another file, or later edits in place go unseen.
+        const QString agents = m_work + QStringLiteral("/AGENTS.md");
+        write(agents, "# One\n");
+        QVERIFY(::link(QFile::encodeName(agents).constData(),
+                       QFile::encodeName(m_base + QStringLiteral("/other-name")).constData()) == 0);
+        auto manager = createManager();
+        QVERIFY(startAndWait(*manager));
+        QVERIFY(manager->watcher()->watchedFiles().contains(agents));
+
+        quint64 version = manager->snapshot().version;
+        write(m_work + QStringLiteral("/AGENTS.md.new"), "# Two\n");
+        QVERIFY(::rename(QFile::encodeName(m_work + QStringLiteral("/AGENTS.md.new")).constData(),
+                         QFile::encodeName(agents).constData()) == 0);
+        QVERIFY(waitForSnapshot(*manager, version, [&](const ContextSnapshot &s) {
+            const ContextResource *r = findResource(s, instructionId(agents));
+            return r && r->payload == QByteArray("# Two\n");
+        }));
+        QTRY_VERIFY_WITH_TIMEOUT(!manager->isResolving(), Timeout);
+
+        version = manager->snapshot().version;
+        append(agents, "Three.\n"); // in place: only a watch on the new inode sees it
+        QVERIFY(waitForSnapshot(*manager, version, [&](const ContextSnapshot &s) {
+            const ContextResource *r = findResource(s, instructionId(agents));
+            return r && r->payload == QByteArray("# Two\nThree.\n");
+        }));
+    }
+
     void firesOnWorkingDirectoryCreatedLater()
     {
         m_work = m_base + QStringLiteral("/later/project"); // neither folder exists yet

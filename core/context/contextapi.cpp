@@ -220,9 +220,32 @@ void ContextApi::handleContent(const ApiRequest &request, HttpResponder &respond
 {
     const QString id = request.query().queryItemValue(QStringLiteral("id"), QUrl::FullyDecoded);
     const ContextSnapshot snapshot = m_manager->snapshot();
+    // Clients know a name that is not UTF-8 only as JSON shows it, with U+FFFD: the exact id
+    // first, then the display form, which must name one resource only.
+    const ContextResource *match = nullptr;
+    int shownAlike = 0;
     for (const ContextResource &resource : snapshot.resources) {
-        // Clients know a name that is not UTF-8 only as JSON shows it, with U+FFFD.
-        if (resource.id != id && ContextPaths::forDisplay(resource.id) != id) {
+        if (resource.id == id) {
+            match = &resource;
+            shownAlike = 1;
+            break;
+        }
+        if (ContextPaths::forDisplay(resource.id) == id) {
+            match = match ? match : &resource;
+            ++shownAlike;
+        }
+    }
+    if (shownAlike > 1) {
+        JsonResponse::message(responder, Status::Conflict,
+                              QStringLiteral("Several resources show as this id."),
+                              QStringLiteral("%1 names %2 files whose names differ only in bytes "
+                                             "that are not UTF-8.")
+                                      .arg(goQuoted(id))
+                                      .arg(shownAlike));
+        return;
+    }
+    for (const ContextResource &resource : snapshot.resources) {
+        if (&resource != match) {
             continue;
         }
         if (resource.kind == ResourceKind::McpConfig) {

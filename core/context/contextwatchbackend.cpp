@@ -67,7 +67,7 @@ public:
                 errors.insert(path, errno);
                 continue;
             }
-            m_watches.insert(path, Watch {wd, isDirectory});
+            m_watches.insert(path, Watch {wd, isDirectory, info.st_dev, info.st_ino});
             m_paths[wd].append(path);
         }
         return errors;
@@ -99,6 +99,8 @@ private:
     {
         int wd;
         bool isDirectory;
+        dev_t device;
+        ino_t inode;
     };
 
     QStringList pathsWhere(bool directories) const
@@ -117,6 +119,7 @@ private:
         // Every event queued now, each watch reported once: an editor's save is several.
         QList<int> order;
         QSet<int> gone;
+        bool overflowed = false;
         alignas(inotify_event) char buffer[16384];
         for (;;) {
             const ssize_t n = ::read(m_fd, buffer, sizeof buffer);
@@ -126,18 +129,42 @@ private:
             for (ssize_t at = 0; at + ssize_t(sizeof(inotify_event)) <= n;) {
                 const auto *event = reinterpret_cast<const inotify_event *>(buffer + at);
                 at += ssize_t(sizeof(inotify_event) + event->len);
+                if (event->mask & IN_Q_OVERFLOW) {
+                    overflowed = true; // events were lost: everything may have changed
+                    continue;
+                }
                 if (event->wd < 0 || !m_paths.contains(event->wd)) {
-                    continue; // IN_Q_OVERFLOW, or a watch already removed
+                    continue; // a watch already removed
                 }
                 if (!order.contains(event->wd)) {
                     order.append(event->wd);
                 }
                 if (event->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)) {
                     gone.insert(event->wd);
+                } else if (event->mask & IN_ATTRIB) {
+                    // One name of a hard link replaced (an editor's save): the watched inode
+                    // lives on with a lower link count, and the name is another file now.
+                    for (const QString &path : m_paths.value(event->wd)) {
+                        struct stat now;
+                        const Watch watch = m_watches.value(path);
+                        if (::stat(ContextPaths::toRaw(path).constData(), &now) != 0 ||
+                            now.st_ino != watch.inode || now.st_dev != watch.device) {
+                            gone.insert(event->wd);
+                        }
+                    }
                 }
             }
         }
         QList<std::pair<QString, bool>> changed;
+        if (overflowed) {
+            // A folder change makes the watcher walk again, which finds whatever was missed.
+            for (auto it = m_watches.cbegin(); it != m_watches.cend(); ++it) {
+                if (it->isDirectory) {
+                    changed.append({it.key(), true});
+                    break;
+                }
+            }
+        }
         for (const int wd : std::as_const(order)) {
             const QStringList paths = m_paths.value(wd);
             for (const QString &path : paths) {

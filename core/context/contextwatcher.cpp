@@ -53,23 +53,31 @@ ContextWatcher::WatchSet ContextWatcher::watchSetFor(const QList<ScanRoot> &root
         addDirectory(dir);
     }
     for (const ScanRoot &root : roots) {
-        const QFileInfo info(root.path);
-        if (info.isDir()) {
-            addDirectory(QDir::cleanPath(root.path));
-        } else if (info.exists()) {
-            addDirectory(info.absolutePath()); // a file root: its directory tells of replacement
+        // By bytes, as everything the resolver walks (ContextPaths::toRaw).
+        const auto kindOf = [](const QString &path) {
+            struct stat info;
+            return ::stat(ContextPaths::toRaw(path).constData(), &info) != 0 ? 0
+                    : S_ISDIR(info.st_mode)                                  ? 2
+                                                                             : 1;
+        };
+        const QString cleaned = QDir::cleanPath(root.path);
+        const int kind = kindOf(cleaned);
+        if (kind == 2) {
+            addDirectory(cleaned);
+        } else if (kind == 1) {
+            addDirectory(QFileInfo(cleaned).path()); // a file root: its folder tells of a swap
         } else {
             // A root that does not exist yet: watch the deepest existing ancestor. Walk up by
             // name: QDir::cdUp() refuses to move to a parent that does not exist either.
-            QString dir = QDir::cleanPath(root.path);
-            while (!QFileInfo(dir).isDir()) {
+            QString dir = cleaned;
+            while (kindOf(dir) != 2) {
                 const QString parent = QFileInfo(dir).path();
                 if (parent == dir) {
                     break;
                 }
                 dir = parent;
             }
-            if (QFileInfo(dir).isDir()) {
+            if (kindOf(dir) == 2) {
                 addDirectory(dir);
             }
         }
