@@ -242,6 +242,21 @@ private Q_SLOTS:
             QTRY_VERIFY(gone.secondsToRetry() > int(expected / 1000) || expected == 4000);
         }
 
+        // Accepts the connection and never answers: a failure after ProbeTimeout, not
+        // "connected" until TCP gives up.
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost));
+        options.url = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(silent.serverPort()));
+        AgentConnection mute(options);
+        mute.check();
+        QTRY_VERIFY(silent.hasPendingConnections() ||
+                    mute.state() != AgentConnection::State::Connecting);
+        QCOMPARE(mute.state(), AgentConnection::State::Connecting);
+        clock.advance(AgentConnection::ProbeTimeout);
+        QCOMPARE(mute.state(), AgentConnection::State::Unreachable);
+        QVERIFY2(mute.lastError().contains(QLatin1String("no answer within 10 s")),
+                 qPrintable(mute.lastError()));
+
         // Answered, then went away: reconnecting with a countdown.
         QTemporaryDir dir;
         Agent::Options agentOptions;

@@ -66,32 +66,59 @@ void AgentConnection::check()
     m_next.reset();
     m_tick.reset();
     m_inFlight = true;
+    const quint64 probe = ++m_probe;
     ApiCall *call = m_processes->listProcesses();
-    connect(call, &ApiCall::finished, this, [this] {
+    connect(call, &ApiCall::finished, this, [this, probe] {
+        if (probe != m_probe || !m_inFlight) {
+            return;
+        }
         m_inFlight = false;
+        m_timeout.reset();
         m_failures = 0;
         setState(State::Connected, QString());
         schedule(HealthyInterval);
     });
-    connect(call, &ApiCall::failed, this, [this](const ApiError &failure) {
-        m_inFlight = false;
-        const QString error = failure.status > 0
-                ? tr("HTTP %1: %2").arg(failure.status).arg(failure.toString())
-                : failure.toString();
-        ++m_failures;
-        const auto backoff = std::min<std::chrono::milliseconds>(
-                MaxBackoff, std::chrono::milliseconds(1000LL << std::min(m_failures - 1, 5)));
-        if (failure.status == 401 || failure.status == 403) {
-            // A new token is needed; asking often would not help.
-            setState(State::AuthFailed, error);
-            schedule(MaxBackoff);
+    connect(call, &ApiCall::failed, this, [this, probe](const ApiError &failure) {
+        if (probe != m_probe || !m_inFlight) {
             return;
         }
-        // Once it had answered, a few failures are a reconnect; otherwise it is unreachable.
-        const bool wasUp = m_state == State::Connected || m_state == State::Reconnecting;
-        setState(wasUp && m_failures <= 3 ? State::Reconnecting : State::Unreachable, error);
-        schedule(backoff);
+        failed(failure.status,
+               failure.status > 0 ? tr("HTTP %1: %2").arg(failure.status).arg(failure.toString())
+                                  : failure.toString());
     });
+    // A host that drops packets never answers: that is a failure too, not "still connected".
+    m_timeout = m_clock->callAfter(ProbeTimeout, this, [this, probe] {
+        if (probe == m_probe && m_inFlight) {
+            failed(0, tr("no answer within %1 s").arg(ProbeTimeout.count() / 1000));
+        }
+    });
+}
+
+void AgentConnection::setToken(const QByteArray &token)
+{
+    m_options.token = token;
+    m_processes->api()->setToken(token);
+    m_inFlight = false; // a probe with the old token does not count
+    check();
+}
+
+void AgentConnection::failed(int status, const QString &error)
+{
+    m_inFlight = false;
+    m_timeout.reset();
+    ++m_failures;
+    const auto backoff = std::min<std::chrono::milliseconds>(
+            MaxBackoff, std::chrono::milliseconds(1000LL << std::min(m_failures - 1, 5)));
+    if (status == 401 || status == 403) {
+        // A new token is needed; asking often would not help.
+        setState(State::AuthFailed, error);
+        schedule(MaxBackoff);
+        return;
+    }
+    // Once it had answered, a few failures are a reconnect; otherwise it is unreachable.
+    const bool wasUp = m_state == State::Connected || m_state == State::Reconnecting;
+    setState(wasUp && m_failures <= 3 ? State::Reconnecting : State::Unreachable, error);
+    schedule(backoff);
 }
 
 void AgentConnection::setState(State state, const QString &error)

@@ -53,6 +53,13 @@ public:
 
     // Asks now (and starts the cycle); again now after a failure.
     void check();
+    // A token that arrived later (a keychain read), or a problem reading it.
+    void setToken(const QByteArray &token);
+    void setTokenError(const QString &error) { m_tokenError = error; }
+    QString tokenError() const { return m_tokenError; }
+
+    // An agent that takes longer than this to answer the probe counts as not answering.
+    static constexpr std::chrono::milliseconds ProbeTimeout {10000};
 
     static constexpr std::chrono::milliseconds HealthyInterval {15000};
     static constexpr std::chrono::milliseconds MaxBackoff {30000};
@@ -63,6 +70,7 @@ Q_SIGNALS:
 
 private:
     void setState(State state, const QString &error);
+    void failed(int status, const QString &error);
     void schedule(std::chrono::milliseconds delay);
     void tick();
 
@@ -77,6 +85,9 @@ private:
     int m_failures = 0;
     qint64 m_retryAtMSecs = 0;
     bool m_inFlight = false;
+    quint64 m_probe = 0; // the probe whose answer counts; a late one is ignored
+    QString m_tokenError;
+    std::unique_ptr<Clock::Timer> m_timeout;
     std::unique_ptr<Clock::Timer> m_next;
     std::unique_ptr<Clock::Timer> m_tick;
 };

@@ -422,7 +422,12 @@ void MainWindow::updateAgentItem(AgentConnection *agent)
 void MainWindow::showAgentProblem()
 {
     QString problem;
-    if (m_current && m_current->state() == AgentConnection::State::AuthFailed) {
+    if (m_current && m_current->state() == AgentConnection::State::AuthFailed &&
+        !m_current->tokenError().isEmpty()) {
+        problem = tr("The token of %1 could not be read (%2). Connect again: File > Connect to "
+                     "Agent….")
+                          .arg(m_current->name(), m_current->tokenError());
+    } else if (m_current && m_current->state() == AgentConnection::State::AuthFailed) {
         problem = tr("%1 refused the token (%2). Connect again with the agent's current token: "
                      "File > Connect to Agent….")
                           .arg(m_current->name(), m_current->lastError());
@@ -480,24 +485,26 @@ void MainWindow::restoreRemoteAgents()
         if (id.isEmpty() || !url.isValid()) {
             continue;
         }
-        // Listed at once, in settings order; connected when its token arrives.
+        // Listed at once, in settings order (so a save meanwhile keeps it); it asks once its
+        // token has arrived.
         AgentConnection::Options options;
         options.id = id;
         options.name = name;
         options.url = url;
-        m_tokens->read(id, [this, options](const QByteArray &token, const QString &error) mutable {
-            options.token = token;
-            auto *agent = new AgentConnection(options, nullptr, nullptr, this);
-            agent->setProperty("remembered", true);
-            m_agents.append(agent);
-            addAgentItem(agent);
-            if (token.isEmpty()) {
-                agent->setProperty("tokenError", error);
+        auto *agent = new AgentConnection(options, nullptr, nullptr, this);
+        agent->setProperty("remembered", true);
+        m_agents.append(agent);
+        addAgentItem(agent);
+        const QPointer<AgentConnection> guard(agent);
+        m_tokens->read(id, [this, guard](const QByteArray &token, const QString &error) {
+            if (!guard) {
+                return; // removed meanwhile
             }
-            agent->check(); // without a token: "Token refused", shown in place
-            updateAgentActions();
+            guard->setTokenError(token.isEmpty() ? error : QString());
+            guard->setToken(token); // an empty one is refused, and said so in place
         });
     }
+    updateAgentActions();
 }
 
 void MainWindow::setLocalAgentError(const QString &message)
@@ -562,7 +569,7 @@ bool MainWindow::saveScreenshot(const QString &path, QString *error)
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    const int running = m_processes->runningLocalCount();
+    const int running = m_localRunning ? m_localRunning() : m_processes->runningLocalCount();
     if (running > 0 && !m_quitConfirmed) {
         event->ignore();
         if (findChild<QMessageBox *>(QStringLiteral("quitConfirmation"))) {

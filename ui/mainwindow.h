@@ -4,6 +4,8 @@
 #include <QPointer>
 #include <QUrl>
 
+#include <functional>
+
 class AboutDialog;
 class AgentConnection;
 class ConnectAgentDialog;
@@ -59,6 +61,10 @@ public:
     // Where the last remembered token went, or why it could not be kept.
     QString lastTokenStorage() const { return m_lastTokenStorage; }
 
+    // How many processes this machine's agent runs, whichever agent the views show; the quit
+    // guard asks it (without it: the Processes view's count, when it shows this machine).
+    void setLocalRunningCount(std::function<int()> count) { m_localRunning = std::move(count); }
+
     // Says in the sidebar and status bar why this machine's agent is not running.
     void setLocalAgentError(const QString &message);
     // A desktop notification (tray message), or a status bar message without a tray.
@@ -80,7 +86,12 @@ private:
     void createSidebar();
     void createMenus();
     void restoreSettings();
+
+public:
+    // Geometry, dock state and page; also when the app ends by a signal (no close event).
     void saveSettings() const;
+
+private:
     void addAgentItem(AgentConnection *agent);
     void updateAgentItem(AgentConnection *agent);
     void showAgentProblem();
@@ -110,6 +121,7 @@ private:
     QString m_localWorkDir;
     QString m_localTokenFile;
     QString m_lastTokenStorage;
+    std::function<int()> m_localRunning;
     QAction *m_copyUrlAction = nullptr;
     QAction *m_copyTokenAction = nullptr;
     QAction *m_removeAgentAction = nullptr;

@@ -12,6 +12,7 @@
 #include "mainwindow.h"
 #include "process/childreaper.h"
 #include "process/processclient.h"
+#include "process/processmanager.h"
 #include "processesview.h"
 #include "theme.h"
 
@@ -269,6 +270,7 @@ int main(int argc, char *argv[])
         std::fflush(stdout);
         localClient = std::make_unique<ProcessClient>(agent.url(), agent.token());
         window.setLocalAgent(localClient.get(), agent.tokenFile());
+        window.setLocalRunningCount([&agent] { return agent.processManager()->runningCount(); });
         localContext = std::make_unique<ContextClient>(localClient->api());
         // The roots every resolve scans besides the user's: shown for information.
         const QString contextWorkDir = agent.contextManager()->workingDirectory();
@@ -300,6 +302,7 @@ int main(int argc, char *argv[])
         scheduleScreenshot(&window, parser.value(screenshotOption), parser.isSet(quitOption));
     }
     const int status = QApplication::exec();
+    window.saveSettings(); // a signal ends the app without a close event
     window.hide(); // ending processes may take the grace period: no frozen window meanwhile
     // Detach the view from the client before both go; the agent's destructor ends processes.
     window.processesView()->setClient(nullptr, false);

@@ -20,6 +20,8 @@ public:
 
     QUrl baseUrl() const { return m_baseUrl; }
     QByteArray token() const { return m_token; }
+    // For requests from now on (a token that arrived later, from a keychain).
+    void setToken(const QByteArray &token) { m_token = token; }
     // Requests carry Coder-Chat-Id when set.
     void setChatId(const QString &chatId) { m_chatId = chatId; }
     QString chatId() const { return m_chatId; }
