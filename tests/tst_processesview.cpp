@@ -173,6 +173,16 @@ private Q_SLOTS:
         const QByteArray content = file.readAll();
         QVERIFY(content.contains("alpha\nfindme\nomega\n"));
         QVERIFY(!content.contains('\x1b'));
+        // It says where it saved, and proposes that folder next time, not the project's.
+        QTRY_VERIFY(std::any_of(notified.cbegin(), notified.cend(), [&](const QList<QVariant> &n) {
+            return n.at(1).toString() == QStringLiteral("Saved to ") + saved;
+        }));
+        QCOMPARE(ProcessesView::defaultSavePath(QStringLiteral("x.log")),
+                 QFileInfo(saved).absolutePath() + QStringLiteral("/x.log"));
+        QSettings().remove(QStringLiteral("output/lastSaveFolder"));
+        QVERIFY(!ProcessesView::defaultSavePath(QStringLiteral("x.log"))
+                         .startsWith(QDir::currentPath() + QLatin1Char('/')) ||
+                QDir::currentPath() == QDir::homePath());
 
         QDir().mkpath(QStringLiteral(COMPANION_SCREENSHOT_DIR));
         QVERIFY(m_view->grab().save(
@@ -295,6 +305,60 @@ private Q_SLOTS:
         QCOMPARE(kept.first(), QStringLiteral("c2"));
         QCOMPARE(QSet<QString>(kept.cbegin(), kept.cend()).size(), kept.size());
         StartProcessDialog::clearHistory();
+    }
+
+    void searchWorksInTheAiClientView()
+    {
+        ProcessClient::StartRequest request;
+        request.command = QStringLiteral("echo alpha beta; echo ALPHA gamma");
+        m_view->startProcess(request);
+        QTRY_VERIFY(!m_view->selectedProcessId().isEmpty());
+        const QString id = m_view->selectedProcessId();
+        QTRY_VERIFY(!m_view->model()->processById(id)->running);
+        m_view->setAiClientView(true);
+        QTRY_VERIFY(m_view->aiClientText().contains(QLatin1String("gamma")));
+        auto *search = m_view->findChild<QLineEdit *>(QStringLiteral("outputSearch"));
+        auto *matches = m_view->findChild<QLabel *>(QStringLiteral("matchCount"));
+        search->setFocus();
+        QTest::keyClicks(search, QStringLiteral("alpha"));
+        QTRY_COMPARE(matches->text(), QStringLiteral("1 of 2")); // case-insensitive, jumps
+        QTest::keyClick(search, Qt::Key_F3);
+        QCOMPARE(matches->text(), QStringLiteral("2 of 2"));
+        QTest::keyClick(search, Qt::Key_F3, Qt::ShiftModifier);
+        QCOMPARE(matches->text(), QStringLiteral("1 of 2"));
+        QTest::keyClick(search, Qt::Key_Return);
+        QCOMPARE(matches->text(), QStringLiteral("2 of 2"));
+        QTest::keyClick(search, Qt::Key_Return); // wraps
+        QCOMPARE(matches->text(), QStringLiteral("1 of 2"));
+        search->setText(QStringLiteral("delta"));
+        QCOMPARE(matches->text(), QStringLiteral("No matches"));
+        search->clear();
+        QCOMPARE(matches->text(), QString());
+        m_view->setAiClientView(false);
+    }
+
+    void tabLeavesTheTable()
+    {
+        QSignalSpy started(m_view.get(), &ProcessesView::processStarted);
+        for (int i = 0; i < 2; ++i) {
+            ProcessClient::StartRequest request;
+            request.command = QStringLiteral("true");
+            m_view->startProcess(request);
+        }
+        QTRY_COMPARE(started.size(), 2);
+        QTRY_VERIFY(m_view->table()->model()->rowCount() >= 2); // earlier tests' rows too
+        m_view->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(m_view.get()));
+        m_view->table()->setFocus();
+        m_view->table()->setCurrentIndex(m_view->table()->model()->index(0, 0));
+        QTRY_VERIFY(m_view->table()->hasFocus());
+        QTest::keyClick(m_view->table(), Qt::Key_Down); // arrows still move between rows
+        QCOMPARE(m_view->table()->currentIndex().row(), 1);
+        QTest::keyClick(m_view->table(), Qt::Key_Tab);
+        QTRY_VERIFY(!m_view->table()->hasFocus());
+        QVERIFY(QApplication::focusWidget() && m_view->isAncestorOf(QApplication::focusWidget()));
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Backtab);
+        QTRY_VERIFY(m_view->table()->hasFocus());
     }
 
     void killAsksThenShowsMinusOne()

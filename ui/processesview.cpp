@@ -15,7 +15,9 @@
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFontDatabase>
 #include <QFutureWatcher>
 #include <QHBoxLayout>
@@ -28,14 +30,25 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QStandardPaths>
 #include <QTableView>
+#include <QTextCursor>
 #include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <QtConcurrent>
+
+#include <algorithm>
+
+namespace {
+
+const QString saveFolderKey = QStringLiteral("output/lastSaveFolder");
+
+} // namespace
 
 namespace {
 
@@ -106,6 +119,8 @@ ProcessesView::ProcessesView(QWidget *parent)
     m_table->setModel(m_proxy);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    // Arrows move between rows; Tab goes on to the next pane instead of cell to cell.
+    m_table->setTabKeyNavigation(false);
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(ProcessListModel::StartedColumn, Qt::DescendingOrder);
     m_table->setAlternatingRowColors(true);
@@ -238,16 +253,22 @@ void ProcessesView::createActions()
     m_saveAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(m_saveAction, &QAction::triggered, this, [this] {
         const QString path = QFileDialog::getSaveFileName(
-                this, tr("Save Output"), QStringLiteral("%1.log").arg(m_outputId.left(8)));
+                this, tr("Save Output"),
+                defaultSavePath(QStringLiteral("%1.log").arg(m_outputId.left(8))));
         if (!path.isEmpty()) {
             saveOutput(path);
         }
     });
-    connect(this, &ProcessesView::outputSaved, this, [this](const QString &, const QString &error) {
-        if (!error.isEmpty()) {
-            showError(error);
-        }
-    });
+    connect(this, &ProcessesView::outputSaved, this,
+            [this](const QString &path, const QString &error) {
+                if (!error.isEmpty()) {
+                    showError(error);
+                    return;
+                }
+                // Said where it went, and that folder is the next default.
+                QSettings().setValue(saveFolderKey, QFileInfo(path).absolutePath());
+                Q_EMIT notificationRequested(tr("Output saved"), tr("Saved to %1").arg(path));
+            });
 
     m_findAction = new QAction(tr("Find in Output"), this);
     m_findAction->setObjectName(QStringLiteral("findAction"));
@@ -402,11 +423,50 @@ QWidget *ProcessesView::createOutputPane()
 
     connect(m_output, &OutputView::followTailChanged, m_followButton, &QToolButton::setChecked);
     connect(m_followButton, &QToolButton::toggled, m_output, &OutputView::setFollowTail);
-    connect(m_search, &QLineEdit::textChanged, this,
-            [this](const QString &text) { m_output->setSearchText(text); });
-    connect(m_search, &QLineEdit::returnPressed, m_output, &OutputView::findNext);
-    connect(next, &QToolButton::clicked, m_output, &OutputView::findNext);
-    connect(previous, &QToolButton::clicked, m_output, &OutputView::findPrevious);
+    connect(m_search, &QLineEdit::textChanged, this, [this](const QString &text) {
+        m_output->setSearchText(text);
+        if (isAiClientView()) {
+            findInAiText(AiFind::First);
+        }
+    });
+    const auto findNext = [this] {
+        if (isAiClientView()) {
+            findInAiText(AiFind::Next);
+        } else {
+            m_output->findNext();
+        }
+    };
+    const auto findPrevious = [this] {
+        if (isAiClientView()) {
+            findInAiText(AiFind::Previous);
+        } else {
+            m_output->findPrevious();
+        }
+    };
+    connect(m_search, &QLineEdit::returnPressed, this, findNext);
+    connect(next, &QToolButton::clicked, this, findNext);
+    connect(previous, &QToolButton::clicked, this, findPrevious);
+    // F3 and Shift+F3 anywhere in the view, the search box included.
+    auto *findNextAction = new QAction(tr("Find Next"), this);
+    findNextAction->setObjectName(QStringLiteral("findNextAction"));
+    // F3 and the platform's keys, each once: a key listed twice is an ambiguous shortcut.
+    const auto withKey = [](QKeySequence::StandardKey standard, const QKeySequence &key) {
+        QList<QKeySequence> keys = QKeySequence::keyBindings(standard);
+        if (!keys.contains(key)) {
+            keys.prepend(key);
+        }
+        return keys;
+    };
+    findNextAction->setShortcuts(withKey(QKeySequence::FindNext, QKeySequence(Qt::Key_F3)));
+    findNextAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(findNextAction, &QAction::triggered, this, findNext);
+    auto *findPreviousAction = new QAction(tr("Find Previous"), this);
+    findPreviousAction->setObjectName(QStringLiteral("findPreviousAction"));
+    findPreviousAction->setShortcuts(
+            withKey(QKeySequence::FindPrevious, QKeySequence(Qt::SHIFT | Qt::Key_F3)));
+    findPreviousAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(findPreviousAction, &QAction::triggered, this, findPrevious);
+    addActions({findNextAction, findPreviousAction});
     connect(copy, &QToolButton::clicked, this, [this] {
         if (m_output->hasSelection()) {
             m_output->copy();
@@ -424,6 +484,9 @@ QWidget *ProcessesView::createOutputPane()
     });
     connect(m_output, &OutputView::searchChanged, this,
             [this](int current, int count, bool searching) {
+                if (isAiClientView()) {
+                    return; // the AI text's own search owns the label
+                }
                 if (m_output->searchText().isEmpty()) {
                     m_matches->clear();
                 } else if (count == 0) {
@@ -448,6 +511,10 @@ void ProcessesView::setClient(ProcessClient *client, bool local)
 {
     closeOutput();
     if (m_watch) {
+        // Nothing of the old agent may reach the new agent's rows before it is deleted.
+        m_watch->disconnect(this);
+        m_watch->disconnect(m_model);
+        m_watch->close();
         m_watch->deleteLater();
         m_watch = nullptr;
     }
@@ -469,6 +536,12 @@ void ProcessesView::setClient(ProcessClient *client, bool local)
             [this](const QList<ProcessInfo> &processes) {
                 const QString selected = selectedProcessId();
                 m_model->setProcesses(processes);
+                // An exit seen only in a reconnect's full list still starts a pending restart.
+                for (const ProcessInfo &p : processes) {
+                    if (!p.running && m_pendingRestarts.contains(p.id)) {
+                        startProcess(m_pendingRestarts.take(p.id));
+                    }
+                }
                 for (const ProcessInfo &p : processes) {
                     if (!p.running) {
                         m_finishedIds.insert(p.id);
@@ -589,8 +662,12 @@ void ProcessesView::signalSelected(const QString &signal)
     }
     ApiCall *call = m_client->signalProcess(id, signal);
     connect(call, &ApiCall::finished, this, &ProcessesView::clearError);
-    connect(call, &ApiCall::failed, this, [this, signal](const ApiError &error) {
+    connect(call, &ApiCall::failed, this, [this, signal, id](const ApiError &error) {
         showError(tr("Could not send %1: %2").arg(signal, error.toString()));
+        // A restart waiting for this exit would otherwise start whenever it ends, if ever.
+        if (m_pendingRestarts.remove(id) > 0) {
+            updateActions();
+        }
     });
 }
 
@@ -640,6 +717,8 @@ void ProcessesView::openOutput(const QString &id)
 void ProcessesView::closeOutput()
 {
     if (m_stream) {
+        // Nothing of it may arrive once the capture it fills is gone.
+        m_stream->disconnect(this);
         m_stream->close();
         m_stream->deleteLater();
         m_stream = nullptr;
@@ -688,8 +767,10 @@ void ProcessesView::onProcessUpdated(const QString &id)
     if (!info->running && !m_finishedIds.contains(id)) {
         m_finishedIds.insert(id);
         if (m_startedHere.remove(id)) {
-            const QString code = info->exitCode == -1
-                    ? tr("was killed")
+            const QString code = info->exitSignal != 0
+                    ? tr("ended by %1").arg(ProcessInfo::signalName(info->exitSignal))
+                    : info->exitCode == -1
+                    ? tr("ended by a signal")
                     : tr("exited with code %1").arg(info->exitCode.value_or(0));
             Q_EMIT notificationRequested(tr("Process finished"),
                                          tr("%1 %2").arg(info->command, code));
@@ -742,6 +823,7 @@ void ProcessesView::setAiClientView(bool on)
     m_outputPages->setCurrentIndex(on ? 1 : 0);
     if (on) {
         refreshAiView();
+        findInAiText(AiFind::Count);
         const auto info = m_model->processById(m_outputId);
         if (info && info->running) {
             m_aiRefresh->start();
@@ -785,7 +867,16 @@ void ProcessesView::refreshAiView()
         const QJsonObject o = body.toObject();
         const QString text = o.value(QStringLiteral("output")).toString();
         if (text != m_aiText->toPlainText()) {
+            // New text, new matches; the current one stays selected where it still fits.
+            const QTextCursor was = m_aiText->textCursor();
             m_aiText->setPlainText(text);
+            if (was.hasSelection() && was.selectionEnd() <= text.size()) {
+                QTextCursor again(m_aiText->document());
+                again.setPosition(was.selectionStart());
+                again.setPosition(was.selectionEnd(), QTextCursor::KeepAnchor);
+                m_aiText->setTextCursor(again);
+            }
+            findInAiText(AiFind::Count);
         }
         const QJsonObject truncated = o.value(QStringLiteral("truncated")).toObject();
         const QLocale locale;
@@ -813,6 +904,19 @@ void ProcessesView::refreshAiView()
         m_aiRefresh->stop();
         showError(tr("Could not read the output: %1").arg(error.toString()));
     });
+}
+
+QString ProcessesView::defaultSavePath(const QString &fileName)
+{
+    // The last folder used, else Downloads (else home): not wherever the app was started.
+    QString folder = QSettings().value(saveFolderKey).toString();
+    if (folder.isEmpty() || !QFileInfo(folder).isDir()) {
+        folder = QStandardPaths::writableLocation(QStandardPaths::DownloadLocation);
+    }
+    if (folder.isEmpty() || !QFileInfo(folder).isDir()) {
+        folder = QDir::homePath();
+    }
+    return QDir(folder).filePath(fileName);
 }
 
 void ProcessesView::saveOutput(const QString &path)
@@ -851,4 +955,54 @@ void ProcessesView::setConnectionProblem(const QString &problem)
         clearError();
     }
     m_connectionProblem = problem;
+}
+
+void ProcessesView::findInAiText(AiFind how)
+{
+    const QString needle = m_search->text();
+    if (!isAiClientView()) {
+        return;
+    }
+    if (needle.isEmpty()) {
+        m_matches->clear();
+        return;
+    }
+    const QString text = m_aiText->toPlainText();
+    QList<qsizetype> starts;
+    for (qsizetype at = text.indexOf(needle, 0, Qt::CaseInsensitive); at >= 0;
+         at = text.indexOf(needle, at + 1, Qt::CaseInsensitive)) {
+        starts.append(at);
+    }
+    if (starts.isEmpty()) {
+        m_matches->setText(tr("No matches"));
+        return;
+    }
+    const QTextCursor cursor = m_aiText->textCursor();
+    const qsizetype here = cursor.hasSelection() ? cursor.selectionStart() : -1;
+    qsizetype index = -1;
+    if (how == AiFind::First) {
+        index = 0;
+    } else if (how == AiFind::Next) {
+        const auto next = std::upper_bound(starts.cbegin(), starts.cend(), here);
+        index = next == starts.cend() ? 0 : next - starts.cbegin(); // wraps
+    } else if (how == AiFind::Previous) {
+        const auto previous = std::lower_bound(starts.cbegin(), starts.cend(), here);
+        index = previous == starts.cbegin() ? starts.size() - 1 : previous - starts.cbegin() - 1;
+    } else if (here >= 0) {
+        index = starts.indexOf(here);
+    }
+    if (index < 0 || how == AiFind::Count) {
+        m_matches->setText(index < 0 ? tr("%n match(es)", nullptr, int(starts.size()))
+                                     : tr("%1 of %2%3")
+                                               .arg(index + 1)
+                                               .arg(QLocale().toString(starts.size()), QString()));
+        return;
+    }
+    QTextCursor select(m_aiText->document());
+    select.setPosition(int(starts.at(index)));
+    select.setPosition(int(starts.at(index) + needle.size()), QTextCursor::KeepAnchor);
+    m_aiText->setTextCursor(select);
+    m_aiText->ensureCursorVisible();
+    m_matches->setText(
+            tr("%1 of %2%3").arg(index + 1).arg(QLocale().toString(starts.size()), QString()));
 }

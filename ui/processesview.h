@@ -52,6 +52,8 @@ public:
     void startProcess(const ProcessClient::StartRequest &request);
     // Writes the output as plain text, off the GUI thread; outputSaved() tells how it went.
     void saveOutput(const QString &path);
+    // Where Save Output proposes to write `fileName`: the last folder saved to, or Downloads.
+    static QString defaultSavePath(const QString &fileName);
     void setAiClientView(bool on);
     bool isAiClientView() const;
     QString aiClientText() const;
@@ -100,6 +102,10 @@ private:
     void refreshAiView();
     void onProcessUpdated(const QString &id);
     void signalSelected(const QString &signal);
+    // The search box in "What an AI client sees": its text is at most 32 KiB and a bit, so it
+    // is searched here, at once. Count only recounts (after a refresh).
+    enum class AiFind { First, Next, Previous, Count };
+    void findInAiText(AiFind how);
 
     QPointer<ProcessClient> m_client;
     bool m_local = false;

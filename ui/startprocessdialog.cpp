@@ -345,6 +345,11 @@ bool StartProcessDialog::eventFilter(QObject *watched, QEvent *event)
     auto *key = static_cast<QKeyEvent *>(event);
     const Qt::KeyboardModifiers modifiers = key->modifiers() & ~Qt::KeypadModifier;
     const bool enter = key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter;
+    if (enter && popup->isVisible() && modifiers == Qt::ShiftModifier) {
+        popup->hide(); // a new line, as without the list
+        m_command->insertPlainText(QStringLiteral("\n"));
+        return true;
+    }
     if (enter && popup->isVisible()) {
         // Enter in the list picks the highlighted command (QCompleter would hand the key to
         // the text, which makes it a new line); with nothing highlighted it starts.

@@ -175,7 +175,9 @@ bool ManagedProcess::sendSignal(int signalNumber, Sender sender, QString *error,
     if (!signalGroup(signalNumber, error, errorNumber)) {
         return false;
     }
-    if (m_info.running) {
+    // A later SIGTERM does not undo a SIGKILL already on its way.
+    if (m_info.running &&
+        !(signalNumber != SIGKILL && m_info.signalSent == QLatin1String("kill"))) {
         m_info.signalSent =
                 signalNumber == SIGKILL ? QStringLiteral("kill") : QStringLiteral("terminate");
         m_info.signalSentBy =
