@@ -197,6 +197,8 @@ private Q_SLOTS:
 
     void init()
     {
+        // Each test starts without remembered scan roots (the shared agent keeps its own).
+        QSettings().remove(QStringLiteral("context/localSources"));
         m_view = std::make_unique<ContextView>();
         m_view->resize(1400, 900);
         m_view->setClient(m_client.get(), true);
@@ -476,6 +478,58 @@ private Q_SLOTS:
         QTRY_COMPARE(m_view->contentView()->toPlainText().toUtf8(), edited);
         QVERIFY(writeFile(m_work + QStringLiteral("/AGENTS.md"), agentsMd));
         QTRY_VERIFY_WITH_TIMEOUT(m_view->contentView()->toPlainText().toUtf8() == agentsMd, 10000);
+    }
+
+    void scanRootsPersistAcrossARestart()
+    {
+        const QString root = m_home + QStringLiteral("/persisted");
+        QVERIFY(writeFile(root + QStringLiteral("/AGENTS.md"), "# Kept\n"));
+        const QString key = QStringLiteral("context/localSources");
+        Agent::Options options;
+        options.workingDirectory = m_dir.filePath(QStringLiteral("persist-work"));
+        QVERIFY(QDir().mkpath(options.workingDirectory));
+        options.tokenFile = m_dir.filePath(QStringLiteral("persist-token"));
+        options.homeDirectory = m_home;
+        options.contextBuiltinRoots = false;
+        {
+            Agent agent(options);
+            QString error;
+            QVERIFY2(agent.start(&error), qPrintable(error));
+            ApiClient api(agent.url(), agent.token());
+            ContextClient client(&api);
+            ContextView view;
+            view.setClient(&client, true);
+            view.show();
+            auto *edit = view.findChild<QLineEdit *>(QStringLiteral("sourcePathEdit"));
+            QTRY_VERIFY(edit->isEnabled());
+            edit->setText(root);
+            QTest::keyClick(edit, Qt::Key_Return);
+            QTRY_COMPARE(view.sources(), QStringList {root});
+            QTRY_COMPARE(QSettings().value(key).toStringList(), QStringList {root});
+            view.setClient(nullptr, false);
+        }
+        // The next start gives it back to the new agent, through its API.
+        Agent agent(options);
+        QString error;
+        QVERIFY2(agent.start(&error), qPrintable(error));
+        QVERIFY(agent.contextManager()->sources().isEmpty());
+        ApiClient api(agent.url(), agent.token());
+        ContextClient client(&api);
+        ContextView view;
+        view.setClient(&client, true);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QTRY_COMPARE(agent.contextManager()->sources(), QStringList {root});
+        QTRY_COMPARE(view.sources(), QStringList {root});
+
+        // Delete in the list removes the selected root, and it stays removed.
+        auto *list = view.findChild<QListWidget *>(QStringLiteral("sourceList"));
+        list->setFocus();
+        list->item(0)->setSelected(true);
+        QTest::keyClick(list, Qt::Key_Delete);
+        QTRY_VERIFY(view.sources().isEmpty());
+        QTRY_VERIFY(QSettings().value(key).toStringList().isEmpty());
+        view.setClient(nullptr, false);
     }
 
     void pushCountdownMoves()

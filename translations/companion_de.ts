@@ -54,6 +54,10 @@ KSyntaxHighlighting %4</translation>
         <source>HTTP %1: %2</source>
         <translation>HTTP %1: %2</translation>
     </message>
+    <message>
+        <source>no answer within %1 s</source>
+        <translation>keine Antwort binnen %1 s</translation>
+    </message>
 </context>
 <context>
     <name>ApiCall</name>
@@ -551,10 +555,6 @@ KSyntaxHighlighting %4</translation>
         <translation>Suchwurzel hinzufügen</translation>
     </message>
     <message>
-        <source>&amp;Remove</source>
-        <translation>&amp;Entfernen</translation>
-    </message>
-    <message>
         <source>Remove scan root</source>
         <translation>Suchwurzel entfernen</translation>
     </message>
@@ -923,6 +923,18 @@ aus Ihrer Suchwurzel %2</translation>
         <source>Unknown</source>
         <translation>Unbekannt</translation>
     </message>
+    <message>
+        <source>Remove Scan Root</source>
+        <translation>Suchwurzel entfernen</translation>
+    </message>
+    <message>
+        <source>Re&amp;move</source>
+        <translation>Ent&amp;fernen</translation>
+    </message>
+    <message>
+        <source>Could not restore your scan root %1: %2</source>
+        <translation>Ihre Suchwurzel %1 konnte nicht wiederhergestellt werden: %2</translation>
+    </message>
 </context>
 <context>
     <name>ErrorBar</name>
@@ -1141,6 +1153,10 @@ Token-Datei: %2</translation>
     <message>
         <source>%1 does not answer (%2). Retrying in %3 s.</source>
         <translation>%1 antwortet nicht (%2). Neuer Versuch in %3 s.</translation>
+    </message>
+    <message>
+        <source>The token of %1 could not be read (%2). Connect again: File &gt; Connect to Agent….</source>
+        <translation>Das Token von %1 konnte nicht gelesen werden (%2). Verbinden Sie erneut: Datei &gt; Mit Agent verbinden ….</translation>
     </message>
 </context>
 <context>
@@ -1482,10 +1498,6 @@ Kennung %3</translation>
         <translation>Ausgabestrom: %1</translation>
     </message>
     <message>
-        <source>was killed</source>
-        <translation>wurde durch ein Signal beendet</translation>
-    </message>
-    <message>
         <source>exited with code %1</source>
         <translation>endete mit Code %1</translation>
     </message>
@@ -1536,6 +1548,30 @@ Kennung %3</translation>
     <message>
         <source>Remove the processes that have exited from the list</source>
         <translation>Die beendeten Prozesse aus der Liste entfernen</translation>
+    </message>
+    <message>
+        <source>Output saved</source>
+        <translation>Ausgabe gespeichert</translation>
+    </message>
+    <message>
+        <source>Saved to %1</source>
+        <translation>Gespeichert in %1</translation>
+    </message>
+    <message>
+        <source>Find Next</source>
+        <translation>Weitersuchen</translation>
+    </message>
+    <message>
+        <source>Find Previous</source>
+        <translation>Rückwärts suchen</translation>
+    </message>
+    <message>
+        <source>ended by %1</source>
+        <translation>wurde durch %1 beendet</translation>
+    </message>
+    <message>
+        <source>ended by a signal</source>
+        <translation>wurde durch ein Signal beendet</translation>
     </message>
 </context>
 <context>
@@ -1657,7 +1693,7 @@ Kennung %3</translation>
     </message>
     <message>
         <source>Run in the &amp;background</source>
-        <translation>Im &amp;Hintergrund ausführen</translation>
+        <translation>Im Hinter&amp;grund ausführen</translation>
     </message>
     <message>
         <source>Marks the process as a background process, as AI chats do for servers and watchers.</source>

@@ -35,6 +35,7 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStyle>
@@ -48,6 +49,7 @@
 
 namespace {
 
+const QString localSourcesKey = QStringLiteral("context/localSources");
 const QString markdownDefinition = QStringLiteral("Markdown");
 const QString jsonDefinition = QStringLiteral("JSON");
 // Built-in roots of an agent whose home we do not know (upstream defaultBuiltinRoots).
@@ -312,6 +314,12 @@ QWidget *ContextView::createSourcesPane(QWidget *parent)
     m_sourceList->setAccessibleName(tr("Your scan roots"));
     m_sourceList->setSelectionMode(QAbstractItemView::SingleSelection);
     m_sourceList->setTextElideMode(Qt::ElideLeft); // the end of a path says the most
+    auto *deleteSource = new QAction(tr("Remove Scan Root"), m_sourceList);
+    deleteSource->setObjectName(QStringLiteral("deleteSourceAction"));
+    deleteSource->setShortcuts({QKeySequence::Delete, QKeySequence(Qt::Key_Backspace)});
+    deleteSource->setShortcutContext(Qt::WidgetShortcut);
+    connect(deleteSource, &QAction::triggered, this, &ContextView::removeSelectedSource);
+    m_sourceList->addAction(deleteSource);
 
     m_sourceEdit = new QLineEdit(pane);
     m_sourceEdit->setObjectName(QStringLiteral("sourcePathEdit"));
@@ -344,7 +352,7 @@ QWidget *ContextView::createSourcesPane(QWidget *parent)
     m_addSource->setAccessibleName(tr("Add scan root"));
     connect(m_addSource, &QPushButton::clicked, this, [this] { addSource(m_sourceEdit->text()); });
 
-    m_removeSource = new QPushButton(tr("&Remove"), pane);
+    m_removeSource = new QPushButton(tr("Re&move"), pane); // Alt+R is the Runners tab
     m_removeSource->setObjectName(QStringLiteral("removeSourceButton"));
     m_removeSource->setAccessibleName(tr("Remove scan root"));
     m_removeSource->setEnabled(false);
@@ -562,6 +570,9 @@ void ContextView::setClient(ContextClient *client, bool local)
     m_removeSource->setEnabled(false);
     m_sourceEdit->setEnabled(client);
     onSources({});
+    m_sourcesToRestore =
+            m_local ? QSettings().value(localSourcesKey).toStringList() : QStringList();
+    m_sourcesRestored = !m_local;
     onTimeline({});
     onResolving(false);
     m_pushPanel->setStatus(ContextPushStatus());
@@ -799,6 +810,28 @@ void ContextView::onSnapshot(const ContextSnapshot &snapshot)
 
 void ContextView::onSources(const QStringList &sources)
 {
+    if (m_local && m_client && sender() == m_client) {
+        if (!m_sourcesRestored) {
+            m_sourcesRestored = true;
+            bool restoring = false;
+            for (const QString &path : std::as_const(m_sourcesToRestore)) {
+                if (sources.contains(path)) {
+                    continue;
+                }
+                restoring = true;
+                ApiCall *call = m_client->addSource(path);
+                connect(call, &ApiCall::failed, this, [this, path](const ApiError &error) {
+                    showError(tr("Could not restore your scan root %1: %2")
+                                      .arg(path, error.toString()));
+                });
+            }
+            if (!restoring) {
+                QSettings().setValue(localSourcesKey, sources); // the lists after it save
+            }
+        } else {
+            QSettings().setValue(localSourcesKey, sources);
+        }
+    }
     const QList<QListWidgetItem *> selected = m_sourceList->selectedItems();
     const QString selectedPath = selected.isEmpty() ? QString() : selected.first()->text();
     m_sourceList->clear();

@@ -148,6 +148,10 @@ private:
     QLabel *m_connection;
     ErrorBar *m_errorBar;
     QString m_connectionProblem;
+    // This machine's scan roots persist in QSettings: given back to the agent (through its
+    // API, so they are validated again) when its first list arrives, saved at every list after.
+    QStringList m_sourcesToRestore;
+    bool m_sourcesRestored = true;
 
     QLabel *m_version;
     QLabel *m_hash;
