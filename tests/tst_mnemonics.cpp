@@ -9,8 +9,8 @@
 
 #include <QAbstractButton>
 #include <QAction>
-#include <QDockWidget>
 #include <QApplication>
+#include <QDockWidget>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>

@@ -17,6 +17,7 @@
 #include <QClipboard>
 #include <QCompleter>
 #include <QDir>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -347,6 +348,14 @@ private Q_SLOTS:
         }
         QTRY_COMPARE(started.size(), 2);
         QTRY_VERIFY(m_view->table()->model()->rowCount() >= 2); // earlier tests' rows too
+        // At the default size the table shows more than a few rows.
+        QVERIFY2(m_view->table()->viewport()->height() >=
+                         6 * m_view->table()->verticalHeader()->defaultSectionSize(),
+                 qPrintable(QString::number(m_view->table()->viewport()->height())));
+        // Newest first, and the header says it is descending.
+        QCOMPARE(m_view->table()->horizontalHeader()->sortIndicatorSection(),
+                 int(ProcessListModel::StartedColumn));
+        QCOMPARE(m_view->table()->horizontalHeader()->sortIndicatorOrder(), Qt::DescendingOrder);
         m_view->activateWindow();
         QVERIFY(QTest::qWaitForWindowActive(m_view.get()));
         m_view->table()->setFocus();

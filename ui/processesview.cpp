@@ -29,11 +29,13 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QProxyStyle>
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStandardPaths>
+#include <QStyleOptionHeader>
 #include <QTableView>
 #include <QTextCursor>
 #include <QTimer>
@@ -45,6 +47,37 @@
 #include <algorithm>
 
 namespace {
+
+// QHeaderView calls an ascending column SortDown, which Fusion draws as an up arrow, so the
+// newest-first Started column showed ▲. Flipped here: ▲ ascending, ▼ descending, as file
+// managers show it.
+class SortArrowStyle : public QProxyStyle
+{
+public:
+    explicit SortArrowStyle(QObject *owner)
+        : QProxyStyle()
+    {
+        setParent(owner);
+    }
+
+    void drawPrimitive(PrimitiveElement element, const QStyleOption *option, QPainter *painter,
+                       const QWidget *widget) const override
+    {
+        if (element == PE_IndicatorHeaderArrow) {
+            if (const auto *header = qstyleoption_cast<const QStyleOptionHeader *>(option)) {
+                QStyleOptionHeader flipped = *header;
+                flipped.sortIndicator = header->sortIndicator == QStyleOptionHeader::SortDown
+                        ? QStyleOptionHeader::SortUp
+                        : header->sortIndicator == QStyleOptionHeader::SortUp
+                        ? QStyleOptionHeader::SortDown
+                        : header->sortIndicator;
+                QProxyStyle::drawPrimitive(element, &flipped, painter, widget);
+                return;
+            }
+        }
+        QProxyStyle::drawPrimitive(element, option, painter, widget);
+    }
+};
 
 const QString saveFolderKey = QStringLiteral("output/lastSaveFolder");
 
@@ -122,6 +155,7 @@ ProcessesView::ProcessesView(QWidget *parent)
     // Arrows move between rows; Tab goes on to the next pane instead of cell to cell.
     m_table->setTabKeyNavigation(false);
     m_table->setSortingEnabled(true);
+    m_table->horizontalHeader()->setStyle(new SortArrowStyle(m_table->horizontalHeader()));
     m_table->sortByColumn(ProcessListModel::StartedColumn, Qt::DescendingOrder);
     m_table->setAlternatingRowColors(true);
     m_table->verticalHeader()->hide();
@@ -170,6 +204,8 @@ ProcessesView::ProcessesView(QWidget *parent)
     splitter->addWidget(createOutputPane());
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 3);
+    // The output pane's size hint is large: without sizes the table got three rows.
+    splitter->setSizes({400, 600});
     splitter->setChildrenCollapsible(false);
 
     auto *layout = new QVBoxLayout(content);
