@@ -2,8 +2,6 @@
 
 #include "http/jsonresponse.h"
 
-#include <QStringDecoder>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -59,8 +57,12 @@ qsizetype validSequence(const unsigned char *s, qsizetype left)
 // QString::fromUtf8 drops a leading byte-order mark; a file name keeps it.
 QString decodeUtf8(QByteArrayView bytes)
 {
-    QStringDecoder decoder(QStringConverter::Utf8, QStringConverter::Flag::ConvertInitialBom);
-    return decoder.decode(bytes);
+    // fromUtf8 is the fast path (no decoder object per name); only a BOM needs care.
+    constexpr QByteArrayView bom("\xEF\xBB\xBF");
+    if (!bytes.startsWith(bom)) {
+        return QString::fromUtf8(bytes);
+    }
+    return QChar(0xFEFF) + decodeUtf8(bytes.sliced(bom.size()));
 }
 
 } // namespace

@@ -93,6 +93,7 @@ public:
 
     QStringList directories() const override { return pathsWhere(true); }
     QStringList files() const override { return pathsWhere(false); }
+    int count() const override { return int(m_watches.size()); }
 
 private:
     struct Watch

@@ -18,6 +18,8 @@ public:
     virtual void removePaths(const QStringList &paths) = 0;
     virtual QStringList directories() const = 0;
     virtual QStringList files() const = 0;
+    // How many paths are watched; asked at every publish, so without building the lists.
+    virtual int count() const { return int(directories().size() + files().size()); }
 
     // inotify on the event loop, by a path's bytes (ContextPaths::toRaw), with
     // QFileSystemWatcher's events: a folder's entries, a file's content and attributes.

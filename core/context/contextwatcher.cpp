@@ -257,7 +257,7 @@ void ContextWatcher::close()
 
 int ContextWatcher::watchCount() const
 {
-    return int(m_watcher->directories().size() + m_watcher->files().size());
+    return m_watcher->count();
 }
 
 QStringList ContextWatcher::watchedDirectories() const
