@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 // The resolver on real files: the scenarios of Coder's agent/agentcontext resolve_test.go that
@@ -591,21 +592,35 @@ private Q_SLOTS:
     void listableButNotEnterableFoldersAreSkipped()
     {
         // Mode r--: the names can be listed, nothing inside can be opened. Rev A skips such a
-        // folder silently instead of reporting its files unreadable. (Root enters anything,
-        // so this is only observable as a user.)
-        if (::geteuid() == 0) {
-            QSKIP("root ignores folder permissions");
-        }
+        // folder silently instead of reporting its files unreadable. Root enters anything, so
+        // as root the resolve runs in a child that has become "nobody".
         write(QStringLiteral("locked/AGENTS.md"), "# Locked\n");
         write(QStringLiteral("AGENTS.md"), "# Top\n");
-        QVERIFY(QFile::setPermissions(path(QStringLiteral("locked")),
-                                      QFileDevice::ReadOwner | QFileDevice::ReadUser));
-        const ContextSnapshot snapshot = resolve({m_base});
-        QFile::setPermissions(path(QStringLiteral("locked")),
-                              QFileDevice::ReadOwner | QFileDevice::WriteOwner |
-                                      QFileDevice::ExeOwner);
-        QCOMPARE(ids(snapshot), QStringList {instructionId(path(QStringLiteral("AGENTS.md")))});
-        QCOMPARE(snapshot.snapshotError, QString());
+        QVERIFY(::chmod(QFile::encodeName(m_base).constData(), 0755) == 0);
+        QVERIFY(::chmod(QFile::encodeName(path(QStringLiteral("locked"))).constData(), 0444) == 0);
+        const QStringList expected {instructionId(path(QStringLiteral("AGENTS.md")))};
+        const auto resolvesAsExpected = [&] {
+            const ContextSnapshot snapshot = resolve({m_base});
+            return ids(snapshot) == expected && snapshot.snapshotError.isEmpty();
+        };
+        bool ok = false;
+        if (::geteuid() == 0) {
+            const pid_t child = ::fork();
+            QVERIFY(child >= 0);
+            if (child == 0) {
+                // Only the resolve here, no test macros: the answer is the exit status.
+                const bool dropped = ::setgid(65534) == 0 && ::setuid(65534) == 0;
+                ::_exit(!dropped ? 2 : resolvesAsExpected() ? 0 : 1);
+            }
+            int status = 0;
+            QCOMPARE(::waitpid(child, &status, 0), child);
+            QVERIFY2(WIFEXITED(status) && WEXITSTATUS(status) != 2, "could not become nobody");
+            ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        } else {
+            ok = resolvesAsExpected();
+        }
+        ::chmod(QFile::encodeName(path(QStringLiteral("locked"))).constData(), 0755);
+        QVERIFY2(ok, "the r-- folder was not skipped silently");
     }
 
     void namesThatAreNotUtf8AreWalkedByTheirBytes()
