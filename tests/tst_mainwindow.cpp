@@ -27,6 +27,23 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+namespace {
+
+// This machine's agent, in a folder of its own, as the app runs it.
+struct LocalAgent
+{
+    QTemporaryDir dir;
+    Agent agent {[this] {
+        Agent::Options options;
+        options.workingDirectory = dir.path();
+        options.tokenFile = dir.filePath(QStringLiteral("token"));
+        return options;
+    }()};
+    QString error;
+};
+
+} // namespace
+
 class TestMainWindow : public QObject
 {
     Q_OBJECT
@@ -192,17 +209,13 @@ private Q_SLOTS:
     {
         // The Process menu's shortcuts are the window's: focus in the sidebar, or on another
         // tab, does not swallow them.
-        QTemporaryDir dir;
-        Agent::Options options;
-        options.workingDirectory = dir.path();
-        options.tokenFile = dir.filePath(QStringLiteral("token"));
-        Agent agent(options);
-        QString error;
-        QVERIFY2(agent.start(&error), qPrintable(error));
-        ProcessClient client(agent.url(), agent.token());
+        LocalAgent local;
+        QVERIFY2(local.agent.start(&local.error), qPrintable(local.error));
+        ProcessClient client(local.agent.url(), local.agent.token());
+        Agent &agent = local.agent;
         Theme theme;
         MainWindow window(&theme);
-        window.setLocalAgent(&client, options.tokenFile);
+        window.setLocalAgent(&client, local.agent.tokenFile());
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         window.activateWindow();
@@ -246,17 +259,13 @@ private Q_SLOTS:
 
     void quitWithRunningProcessesAsksFirst()
     {
-        QTemporaryDir dir;
-        Agent::Options options;
-        options.workingDirectory = dir.path();
-        options.tokenFile = dir.filePath(QStringLiteral("token"));
-        Agent agent(options);
-        QString error;
-        QVERIFY2(agent.start(&error), qPrintable(error));
-        ProcessClient client(agent.url(), agent.token());
+        LocalAgent local;
+        QVERIFY2(local.agent.start(&local.error), qPrintable(local.error));
+        ProcessClient client(local.agent.url(), local.agent.token());
+        Agent &agent = local.agent;
         Theme theme;
         MainWindow window(&theme);
-        window.setLocalAgent(&client, options.tokenFile);
+        window.setLocalAgent(&client, local.agent.tokenFile());
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         for (int i = 0; i < 2; ++i) {

@@ -28,6 +28,7 @@ public:
         QUrl url;
         QByteArray token;
         bool local = false;
+        bool remembered = false; // listed again at the next start, its token kept
         Clock *clock = nullptr; // Clock::system() by default
     };
     // Clients the app already made (this machine's agent), or none: the connection makes them.
@@ -40,6 +41,7 @@ public:
     QUrl url() const { return m_options.url; }
     QByteArray token() const { return m_options.token; }
     bool isLocal() const { return m_options.local; }
+    bool isRemembered() const { return m_options.remembered; }
     ProcessClient *processes() const { return m_processes; }
     ContextClient *context() const { return m_context; }
 

@@ -87,11 +87,12 @@ ConnectAgentDialog::~ConnectAgentDialog()
 QString ConnectAgentDialog::name() const
 {
     const QString typed = m_name->text().trimmed();
-    if (!typed.isEmpty()) {
-        return typed;
-    }
-    const QUrl u = url();
-    return u.port() > 0 ? QStringLiteral("%1:%2").arg(u.host()).arg(u.port()) : u.host();
+    return typed.isEmpty() ? defaultName(url()) : typed;
+}
+
+QString ConnectAgentDialog::defaultName(const QUrl &url)
+{
+    return url.port() > 0 ? QStringLiteral("%1:%2").arg(url.host()).arg(url.port()) : url.host();
 }
 
 QUrl ConnectAgentDialog::url() const

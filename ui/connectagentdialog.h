@@ -24,6 +24,8 @@ public:
     QByteArray token() const;
     void setFields(const QString &name, const QUrl &url, const QByteArray &token);
 
+    // What an agent is called when no name is given: its host:port.
+    static QString defaultName(const QUrl &url);
     // An http(s) URL with a host, and a token: empty when valid, else what is wrong.
     static QString validationError(const QUrl &url, const QByteArray &token);
 

@@ -1214,10 +1214,5 @@ void ContextView::applyTheme()
 
 void ContextView::setConnectionProblem(const QString &problem)
 {
-    if (!problem.isEmpty()) {
-        showError(problem);
-    } else if (!m_connectionProblem.isEmpty() && errorText() == m_connectionProblem) {
-        clearError();
-    }
-    m_connectionProblem = problem;
+    m_errorBar->setProblem(problem);
 }

@@ -147,7 +147,6 @@ private:
     QLineEdit *m_filter;
     QLabel *m_connection;
     ErrorBar *m_errorBar;
-    QString m_connectionProblem;
     // This machine's scan roots persist in QSettings: given back to the agent (through its
     // API, so they are validated again) when its first list arrives, saved at every list after.
     QStringList m_sourcesToRestore;

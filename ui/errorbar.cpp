@@ -71,3 +71,13 @@ void ErrorBar::applyPalette()
     applyErrorPalette(this, parentWidget() ? parentWidget()->palette() : QApplication::palette());
     m_applying = false;
 }
+
+void ErrorBar::setProblem(const QString &problem)
+{
+    if (!problem.isEmpty()) {
+        showMessage(problem);
+    } else if (!m_problem.isEmpty() && message() == m_problem) {
+        clear();
+    }
+    m_problem = problem;
+}

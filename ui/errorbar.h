@@ -16,6 +16,9 @@ public:
     void clear();
     // The message shown, or empty while hidden.
     QString message() const;
+    // A standing problem (an agent that does not answer): shown until replaced by another
+    // problem or cleared with an empty one; an error shown since then is left alone.
+    void setProblem(const QString &problem);
 
     // Gives `widget` the error colours derived from `base`.
     static void applyErrorPalette(QWidget *widget, const QPalette &base);
@@ -28,4 +31,5 @@ private:
 
     QLabel *m_label;
     bool m_applying = false;
+    QString m_problem;
 };

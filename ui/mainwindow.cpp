@@ -283,20 +283,13 @@ AgentConnection *MainWindow::connectAgent(const QString &name, const QUrl &url,
             break;
         }
     }
-    AgentConnection::Options options;
-    options.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
-    options.name = name;
-    options.url = url;
-    options.token = token;
-    auto *agent = new AgentConnection(options, nullptr, nullptr, this);
-    agent->setProperty("remembered", remember);
-    m_agents.append(agent);
-    addAgentItem(agent);
+    const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    AgentConnection *agent = addRemoteAgent(id, name, url, token, remember);
     agent->check();
     selectAgent(agent);
     if (remember) {
         saveRemoteAgents();
-        m_tokens->write(options.id, token, [this, name](const TokenStore::Stored &stored) {
+        m_tokens->write(id, token, [this, name](const TokenStore::Stored &stored) {
             m_lastTokenStorage = stored.ok ? stored.where : stored.error;
             notify(tr("Agent added"),
                    stored.ok ? tr("The token of %1 is kept in %2.").arg(name, stored.where)
@@ -305,6 +298,21 @@ AgentConnection *MainWindow::connectAgent(const QString &name, const QUrl &url,
                                        .arg(name, stored.error));
         });
     }
+    return agent;
+}
+
+AgentConnection *MainWindow::addRemoteAgent(const QString &id, const QString &name, const QUrl &url,
+                                            const QByteArray &token, bool remember)
+{
+    AgentConnection::Options options;
+    options.id = id;
+    options.name = name;
+    options.url = url;
+    options.token = token;
+    options.remembered = remember;
+    auto *agent = new AgentConnection(options, nullptr, nullptr, this);
+    m_agents.append(agent);
+    addAgentItem(agent);
     return agent;
 }
 
@@ -322,7 +330,7 @@ void MainWindow::removeAgent(AgentConnection *agent)
     }
     delete itemOf(agent);
     m_agents.removeAll(agent);
-    if (agent->property("remembered").toBool()) {
+    if (agent->isRemembered()) {
         m_tokens->remove(agent->id());
     }
     agent->deleteLater();
@@ -465,7 +473,7 @@ void MainWindow::saveRemoteAgents() const
 {
     QVariantList list;
     for (const AgentConnection *agent : m_agents) {
-        if (!agent->isLocal() && agent->property("remembered").toBool()) {
+        if (agent->isRemembered()) {
             list.append(QVariantMap {{QStringLiteral("id"), agent->id()},
                                      {QStringLiteral("name"), agent->name()},
                                      {QStringLiteral("url"), agent->url().toString()}});
@@ -487,15 +495,7 @@ void MainWindow::restoreRemoteAgents()
         }
         // Listed at once, in settings order (so a save meanwhile keeps it); it asks once its
         // token has arrived.
-        AgentConnection::Options options;
-        options.id = id;
-        options.name = name;
-        options.url = url;
-        auto *agent = new AgentConnection(options, nullptr, nullptr, this);
-        agent->setProperty("remembered", true);
-        m_agents.append(agent);
-        addAgentItem(agent);
-        const QPointer<AgentConnection> guard(agent);
+        const QPointer<AgentConnection> guard(addRemoteAgent(id, name, url, {}, true));
         m_tokens->read(id, [this, guard](const QByteArray &token, const QString &error) {
             if (!guard) {
                 return; // removed meanwhile

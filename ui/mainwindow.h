@@ -92,6 +92,9 @@ public:
     void saveSettings() const;
 
 private:
+    // A remote agent in the list and the sidebar (not asked yet, not selected).
+    AgentConnection *addRemoteAgent(const QString &id, const QString &name, const QUrl &url,
+                                    const QByteArray &token, bool remember);
     void addAgentItem(AgentConnection *agent);
     void updateAgentItem(AgentConnection *agent);
     void showAgentProblem();

@@ -527,17 +527,10 @@ QWidget *ProcessesView::createOutputPane()
                     m_matches->clear();
                 } else if (count == 0) {
                     m_matches->setText(searching ? tr("Searching…") : tr("No matches"));
-                } else if (current < 0) {
-                    // Enter or F3 goes to the first; following the tail is not interrupted by
-                    // typing.
-                    m_matches->setText(tr("%n match(es)", nullptr, count) +
-                                       (m_output->matchesCapped() ? tr("+") : QString()));
                 } else {
-                    m_matches->setText(
-                            tr("%1 of %2%3")
-                                    .arg(current + 1)
-                                    .arg(QLocale().toString(count),
-                                         m_output->matchesCapped() ? tr("+") : QString()));
+                    // Before Enter or F3 (current < 0) only the count: following the tail is
+                    // not interrupted by typing.
+                    m_matches->setText(matchText(current, count, m_output->matchesCapped()));
                 }
             });
     return pane;
@@ -985,12 +978,7 @@ void ProcessesView::clearError()
 
 void ProcessesView::setConnectionProblem(const QString &problem)
 {
-    if (!problem.isEmpty()) {
-        showError(problem);
-    } else if (!m_connectionProblem.isEmpty() && errorText() == m_connectionProblem) {
-        clearError();
-    }
-    m_connectionProblem = problem;
+    m_errorBar->setProblem(problem);
 }
 
 void ProcessesView::findInAiText(AiFind how)
@@ -1027,11 +1015,8 @@ void ProcessesView::findInAiText(AiFind how)
     } else if (here >= 0) {
         index = starts.indexOf(here);
     }
+    m_matches->setText(matchText(int(index), int(starts.size()), false));
     if (index < 0 || how == AiFind::Count) {
-        m_matches->setText(index < 0 ? tr("%n match(es)", nullptr, int(starts.size()))
-                                     : tr("%1 of %2%3")
-                                               .arg(index + 1)
-                                               .arg(QLocale().toString(starts.size()), QString()));
         return;
     }
     QTextCursor select(m_aiText->document());
@@ -1039,6 +1024,11 @@ void ProcessesView::findInAiText(AiFind how)
     select.setPosition(int(starts.at(index) + needle.size()), QTextCursor::KeepAnchor);
     m_aiText->setTextCursor(select);
     m_aiText->ensureCursorVisible();
-    m_matches->setText(
-            tr("%1 of %2%3").arg(index + 1).arg(QLocale().toString(starts.size()), QString()));
+}
+
+QString ProcessesView::matchText(int current, int count, bool capped)
+{
+    const QString more = capped ? tr("+") : QString();
+    return current < 0 ? tr("%n match(es)", nullptr, count) + more
+                       : tr("%1 of %2%3").arg(current + 1).arg(QLocale().toString(count), more);
 }

@@ -106,6 +106,8 @@ private:
     // is searched here, at once. Count only recounts (after a refresh).
     enum class AiFind { First, Next, Previous, Count };
     void findInAiText(AiFind how);
+    // "3 matches", "2 of 3", with "+" when the search stopped at its cap.
+    static QString matchText(int current, int count, bool capped);
 
     QPointer<ProcessClient> m_client;
     bool m_local = false;
@@ -121,7 +123,6 @@ private:
     QLineEdit *m_filter;
     ErrorBar *m_errorBar;
     QLabel *m_connection;
-    QString m_connectionProblem;
 
     QLabel *m_outputTitle;
     QStackedWidget *m_outputPages;

@@ -292,10 +292,8 @@ int main(int argc, char *argv[])
     }
     if (!remoteUrl.isEmpty()) {
         // Shown for this run; File > Connect to Agent… keeps one across restarts.
-        const QString name = remoteUrl.port() > 0
-                ? QStringLiteral("%1:%2").arg(remoteUrl.host()).arg(remoteUrl.port())
-                : remoteUrl.host();
-        window.connectAgent(name, remoteUrl, remoteToken, false);
+        window.connectAgent(ConnectAgentDialog::defaultName(remoteUrl), remoteUrl, remoteToken,
+                            false);
     }
     window.show();
     if (parser.isSet(screenshotOption)) {
