@@ -1,5 +1,6 @@
 #include "context/contextpaths.h"
 #include "context/contextresolver.h"
+#include "context/contextwatcher.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -1584,6 +1585,9 @@ private Q_SLOTS:
                 R"({"mcpServers": {"a": 1}})",
                 R"({"mcpServers": {}})",
                 "\xEF\xBB\xBF# BOM\n"};
+        // The watched files follow the replays the way the manager keeps them: a stat only
+        // for the changed files. They must match what a fresh look at the full resolve gives.
+        QStringList watched = ContextWatcher::filesFor(first);
         for (int round = 0; round < 300; ++round) {
             QSet<QString> changed;
             const int edits = 1 + int(random.bounded(3));
@@ -1603,8 +1607,13 @@ private Q_SLOTS:
                                         .arg(seed)
                                         .arg(QStringList(changed.cbegin(), changed.cend())
                                                      .join(QLatin1Char(' ')))));
+            QSet<QString> knownRegular(watched.cbegin(), watched.cend());
+            for (const QString &file : std::as_const(changed)) {
+                knownRegular.remove(file);
+            }
+            watched = ContextWatcher::filesFor(replayed, knownRegular);
+            QCOMPARE(watched, ContextWatcher::filesFor(full));
         }
-        Q_UNUSED(first)
     }
 
     void replayCancelledReturnsOnlyTheError()

@@ -380,7 +380,13 @@ void ContextManager::startResolve(ResolveMode mode, Trigger trigger, const QStri
         if (watch && !raw->cancelled && lastWalk && !lastWatchSet.directories.isEmpty()) {
             // A replay walked no folder: the folders to watch are the last ones.
             result.watchSet.directories = lastWatchSet.directories;
-            result.watchSet.files = ContextWatcher::filesFor(result.snapshot);
+            // A stat per file was half a replay's time on a deep tree: only the changed
+            // files (and any the last set did not hold) are looked at again.
+            QSet<QString> knownRegular(lastWatchSet.files.cbegin(), lastWatchSet.files.cend());
+            for (const QString &path : changed) {
+                knownRegular.remove(path);
+            }
+            result.watchSet.files = ContextWatcher::filesFor(result.snapshot, knownRegular);
             result.watchSetChanged = result.watchSet.files != lastWatchSet.files;
         } else if (watch && !raw->cancelled) {
             result.watchSet = ContextWatcher::watchSetFor(roots, result.directories,

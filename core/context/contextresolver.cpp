@@ -189,7 +189,7 @@ QString firstLine(const QByteArray &content)
 }
 
 bool isChanged(const ContextWalk::Found &found, const ContextResource &resource,
-               const QSet<QString> &changed);
+               const QSet<QString> &changed, const QSet<QByteArray> &changedRaw);
 
 ContextResource resourceFor(ResourceKind kind, const QString &source, const QString &userSource)
 {
@@ -657,6 +657,12 @@ void Discovery::replay(const ContextWalk &walk, const QSet<QString> &changed)
         admitted.append(root.allowedRoots.isEmpty() ||
                         admit(ScanRoot {root.path, root.userSource, root.allowedRoots}));
     }
+    // The walk keeps bytes: convert the few changed paths, not every file of the walk.
+    QSet<QByteArray> changedRaw;
+    changedRaw.reserve(changed.size());
+    for (const QString &path : changed) {
+        changedRaw.insert(ContextPaths::toRaw(path));
+    }
     for (qsizetype i = 0; i < walk.found.size(); ++i) {
         const ContextWalk::Found &found = walk.found.at(i);
         if (isCancelled()) {
@@ -673,7 +679,8 @@ void Discovery::replay(const ContextWalk &walk, const QSet<QString> &changed)
         m_containmentRoot = root.containmentRoot;
         if (m_cache && !changed.isEmpty()) {
             const auto hit = m_cache->entries.constFind(i);
-            if (hit != m_cache->entries.constEnd() && !isChanged(found, hit->resource, changed)) {
+            if (hit != m_cache->entries.constEnd() &&
+                !isChanged(found, hit->resource, changed, changedRaw)) {
                 m_found = -1;
                 append(hit->resource, hit->containerRank); // unchanged: as it read before
                 continue;
@@ -781,9 +788,9 @@ QList<ContextResource> Discovery::takeResources()
 // Whether a file of the walk is among the changed paths, by the path walked (a link) or the
 // file read (its target, which the watcher watches).
 bool isChanged(const ContextWalk::Found &found, const ContextResource &resource,
-               const QSet<QString> &changed)
+               const QSet<QString> &changed, const QSet<QByteArray> &changedRaw)
 {
-    if (changed.contains(ContextPaths::fromRaw(found.path))) {
+    if (changedRaw.contains(found.path)) {
         return true;
     }
     const QString file = resource.kind == ResourceKind::Skill
@@ -854,12 +861,12 @@ ContextSnapshot finish(Discovery &discovery, const ContextResolver::Options &opt
     ContextSnapshot snapshot;
     snapshot.resources = discovery.takeResources();
     applyCaps(snapshot.resources, options);
-    ContextSnapshot::sortById(snapshot.resources);
+    const QList<QByteArray> rawIds = ContextSnapshot::sortById(snapshot.resources);
     for (const ContextResource &resource : std::as_const(snapshot.resources)) {
         snapshot.payloadBytes += quint64(resource.payload.size());
     }
     // Rev A: every resource counts, MCP configs included.
-    snapshot.aggregateHash = ContextSnapshot::computeAggregateHash(snapshot.resources);
+    snapshot.aggregateHash = ContextSnapshot::aggregateHashOfSorted(snapshot.resources, rawIds);
     snapshot.snapshotError = discovery.snapshotError();
     return snapshot;
 }

@@ -6,19 +6,22 @@
 #include <QJsonArray>
 
 #include <algorithm>
+#include <charconv>
 
 namespace {
 
 void appendLengthPrefixed(QByteArray &out, QByteArrayView bytes)
 {
-    out += QByteArray::number(bytes.size());
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, bytes.size()).ptr;
+    out.append(digits, end - digits);
     out += ':';
     out += bytes;
 }
 
 } // namespace
 
-void ContextSnapshot::sortById(QList<ContextResource> &resources)
+QList<QByteArray> ContextSnapshot::sortById(QList<ContextResource> &resources)
 {
     // UTF-16 order differs from UTF-8 byte order only around surrogates; compare like Go.
     QList<std::pair<QByteArray, ContextResource>> keyed;
@@ -28,24 +31,50 @@ void ContextSnapshot::sortById(QList<ContextResource> &resources)
     }
     std::stable_sort(keyed.begin(), keyed.end(),
                      [](const auto &a, const auto &b) { return a.first < b.first; });
+    QList<QByteArray> rawIds;
+    rawIds.reserve(keyed.size());
     for (qsizetype i = 0; i < keyed.size(); ++i) {
         resources[i] = std::move(keyed[i].second);
+        rawIds.append(std::move(keyed[i].first));
     }
+    return rawIds;
 }
 
 QByteArray ContextSnapshot::computeAggregateHash(QList<ContextResource> resources)
 {
-    sortById(resources);
+    const QList<QByteArray> rawIds = sortById(resources);
+    return aggregateHashOfSorted(resources, rawIds);
+}
+
+QByteArray ContextSnapshot::aggregateHashOfSorted(const QList<ContextResource> &resources,
+                                                  const QList<QByteArray> &rawIds)
+{
+    Q_ASSERT(rawIds.size() == resources.size());
+    qsizetype size = 0;
+    for (qsizetype i = 0; i < resources.size(); ++i) {
+        // Ids are "<kind>:<source>": twice the id is a close guess for both.
+        size += 2 * rawIds.at(i).size() + Sha256::DigestSize + 48;
+    }
     QByteArray input;
-    for (const ContextResource &resource : std::as_const(resources)) {
-        appendLengthPrefixed(input, ContextPaths::toRaw(resource.id));
-        appendLengthPrefixed(input, resourceKindName(resource.kind).toUtf8());
-        appendLengthPrefixed(input, ContextPaths::toRaw(resource.source));
+    input.reserve(size);
+    for (qsizetype i = 0; i < resources.size(); ++i) {
+        const ContextResource &resource = resources.at(i);
+        const QByteArray kind = resourceKindName(resource.kind).toUtf8();
+        const QByteArrayView rawId = rawIds.at(i);
+        appendLengthPrefixed(input, rawId);
+        appendLengthPrefixed(input, kind);
+        // The resolver's ids are "<kind>:<source>": the source's bytes are the id's tail.
+        const qsizetype prefix = kind.size() + 1;
+        if (resource.id.size() == prefix + resource.source.size() &&
+            QStringView(resource.id).sliced(prefix) == resource.source && rawId.startsWith(kind)) {
+            appendLengthPrefixed(input, rawId.sliced(prefix));
+        } else {
+            appendLengthPrefixed(input, ContextPaths::toRaw(resource.source));
+        }
         // Always 32 bytes, as Go's [32]byte: a missing hash counts as zeros.
-        QByteArray hash = resource.contentHash.first(
-                std::min(resource.contentHash.size(), Sha256::DigestSize));
-        hash.resize(Sha256::DigestSize, '\0');
-        input += hash;
+        const qsizetype hashBytes = std::min(resource.contentHash.size(), Sha256::DigestSize);
+        input.append(resource.contentHash.constData(), hashBytes);
+        input.append(Sha256::DigestSize - hashBytes, '\0');
         appendLengthPrefixed(input, resourceStatusName(resource.status).toUtf8());
         input += '\0';
     }

@@ -27,8 +27,14 @@ struct ContextSnapshot
     // The order of `resources` does not matter; no resources gives SHA-256 of nothing.
     static QByteArray computeAggregateHash(QList<ContextResource> resources);
 
-    // Sorts by id the way Go compares strings: byte-wise over UTF-8.
-    static void sortById(QList<ContextResource> &resources);
+    // Sorts by id the way Go compares strings: byte-wise over UTF-8. Returns the ids' bytes
+    // in the new order, for aggregateHashOfSorted().
+    static QList<QByteArray> sortById(QList<ContextResource> &resources);
+
+    // computeAggregateHash() of resources that sortById() has just sorted, given the ids it
+    // returned: a replay hashes once without converting every id again.
+    static QByteArray aggregateHashOfSorted(const QList<ContextResource> &resources,
+                                            const QList<QByteArray> &rawIds);
 
     // The SnapshotResponse shape of Coder's api.go (Rev A, so with schema_version): hex
     // hashes, `resources` always an array, snapshot_error only when set, never a payload.

@@ -86,7 +86,8 @@ ContextWatcher::WatchSet ContextWatcher::watchSetFor(const QList<ScanRoot> &root
     return set;
 }
 
-QStringList ContextWatcher::filesFor(const ContextSnapshot &snapshot)
+QStringList ContextWatcher::filesFor(const ContextSnapshot &snapshot,
+                                     const QSet<QString> &knownRegular)
 {
     QStringList list;
     QSet<QString> files;
@@ -96,8 +97,10 @@ QStringList ContextWatcher::filesFor(const ContextSnapshot &snapshot)
             path += QStringLiteral("/SKILL.md");
         }
         struct stat info; // by its bytes: a name need not be UTF-8
-        if (!files.contains(path) && ::stat(ContextPaths::toRaw(path).constData(), &info) == 0 &&
-            S_ISREG(info.st_mode)) {
+        if (!files.contains(path) &&
+            (knownRegular.contains(path) ||
+             (::stat(ContextPaths::toRaw(path).constData(), &info) == 0 &&
+              S_ISREG(info.st_mode)))) {
             files.insert(path);
             list.append(path);
         }

@@ -47,8 +47,11 @@ public:
     // `snapshot`. Pure and thread-safe: runs with the resolve, off the GUI thread.
     static WatchSet watchSetFor(const QList<ScanRoot> &roots, const QStringList &directories,
                                 const ContextSnapshot &snapshot, int maxDepth);
-    // Only the files of it: what a replay (no folder changed) may change.
-    static QStringList filesFor(const ContextSnapshot &snapshot);
+    // Only the files of it: what a replay (no folder changed) may change. A path in
+    // `knownRegular` is taken as a regular file without a stat: a replay passes the files it
+    // watched and saw no event for (replacing one changes its folder, and that is a walk).
+    static QStringList filesFor(const ContextSnapshot &snapshot,
+                                const QSet<QString> &knownRegular = {});
 
     // Replaces the watched set (adds and removes the difference). No-op after close().
     void sync(const WatchSet &set);
