@@ -1,6 +1,7 @@
 // The output pane offscreen: ANSI colours reach the screen and only SGR survives, follow tail,
 // search in slices, mouse selection and copy, gap and eviction markers, a huge line, and one
 // repaint per frame however often output arrives.
+#include "common/translationloader.h"
 #include "outputview.h"
 #include "process/outputcapture.h"
 
@@ -14,6 +15,7 @@
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QTest>
+#include <QToolButton>
 #include <QWheelEvent>
 
 #include <functional>
@@ -97,7 +99,12 @@ private:
     }
 
 private Q_SLOTS:
-    void initTestCase() { QCOMPARE(QApplication::platformName(), QStringLiteral("offscreen")); }
+    void initTestCase()
+    {
+        QCOMPARE(QApplication::platformName(), QStringLiteral("offscreen"));
+        // The English catalogue holds the plural forms ("3 new lines").
+        QVERIFY(TranslationLoader::install(qApp, QLocale(QLocale::English)));
+    }
 
     void basics()
     {
@@ -272,28 +279,38 @@ private Q_SLOTS:
         QVERIFY(showView(&view, &capture));
         QSignalSpy searchChanged(&view, &OutputView::searchChanged);
 
-        view.setSearchText(QStringLiteral("needle"));
-        QVERIFY(view.isSearching());
-        QCOMPARE(searchChanged.first().at(2).toBool(), true);
-        QTRY_VERIFY(!view.isSearching());
-        QCOMPARE(view.matchCount(), expected);
-        QVERIFY(!view.matchesCapped());
-        QCOMPARE(view.currentMatchIndex(), -1);
-        QCOMPARE(searchChanged.last().at(0).toInt(), -1);
-        QCOMPARE(searchChanged.last().at(1).toInt(), expected);
-        QCOMPARE(searchChanged.last().at(2).toBool(), false);
-        QVERIFY(view.followTail());
-
         const auto currentMatchVisible = [&] {
             const qint64 row = matchRows.at(view.currentMatchIndex());
             return view.topRow() <= row && row < view.topRow() + view.visibleRowCount() &&
                     view.visibleText().contains(QStringLiteral("line %1: see the tree").arg(row));
         };
 
+        // Typing jumps to the first match at or below the top of the view (following the
+        // tail: the last page), and so stops following.
+        const qint64 topBefore = view.topRow();
+        view.setSearchText(QStringLiteral("needle"));
+        QVERIFY(view.isSearching());
+        QCOMPARE(searchChanged.first().at(2).toBool(), true);
+        QTRY_VERIFY(!view.isSearching());
+        QCOMPARE(view.matchCount(), expected);
+        QVERIFY(!view.matchesCapped());
+        const qsizetype firstBelow =
+                std::lower_bound(matchRows.cbegin(), matchRows.cend(), topBefore) -
+                matchRows.cbegin();
+        QCOMPARE(view.currentMatchIndex(), int(firstBelow));
+        QCOMPARE(searchChanged.last().at(0).toInt(), int(firstBelow));
+        QCOMPARE(searchChanged.last().at(1).toInt(), expected);
+        QCOMPARE(searchChanged.last().at(2).toBool(), false);
+        QVERIFY(currentMatchVisible());
+        QVERIFY(!view.followTail());
+
         // From the top: the first match, the next one, then around the end and back.
         QTest::keyClick(&view, Qt::Key_Home);
-        view.findNext();
-        QCOMPARE(view.currentMatchIndex(), 0);
+        view.setSearchText(QString());
+        QCOMPARE(view.currentMatchIndex(), -1);
+        view.setSearchText(QStringLiteral("needle"));
+        QTRY_COMPARE(view.currentMatchIndex(), 0);
+        QTRY_VERIFY(!view.isSearching());
         QCOMPARE(searchChanged.last().at(0).toInt(), 0);
         QVERIFY(currentMatchVisible());
         QTest::keyClick(&view, Qt::Key_F3);
@@ -316,10 +333,20 @@ private Q_SLOTS:
         QVERIFY(currentMatchVisible());
         QVERIFY(view.topRow() > 0);
 
+        // Typing on looks from the current match's row: the next "Needle" (rows 3, 1003, ...)
+        // at or below it.
+        qint64 sensitiveRow = 3;
+        int sensitiveIndex = 0;
+        while (sensitiveRow < matchRows.at(1234)) {
+            sensitiveRow += 1000;
+            ++sensitiveIndex;
+        }
         view.setSearchText(QStringLiteral("Needle"), Qt::CaseSensitive);
         QTRY_VERIFY(!view.isSearching());
         QCOMPARE(view.matchCount(), expectedSensitive);
-        QCOMPARE(view.currentMatchIndex(), -1);
+        QCOMPARE(view.currentMatchIndex(), sensitiveIndex);
+        QVERIFY(view.visibleText().contains(
+                QStringLiteral("line %1: see the tree").arg(sensitiveRow)));
 
         // Appended rows are searched too.
         capture.append("one more Needle\n");
@@ -337,6 +364,162 @@ private Q_SLOTS:
         QVERIFY(!view.matchesCapped());
         QCOMPARE(searchChanged.last().at(1).toInt(), 0);
         QCOMPARE(searchChanged.last().at(2).toBool(), false);
+    }
+
+    void regexSearchAndProgress()
+    {
+        // 20 MiB: searched in 1 MiB batches on a pool thread, so progress is seen on the way.
+        OutputCapture capture;
+        QByteArray data;
+        const QByteArray line = "INFO request 0000 served in 12 ms by worker-07 (cache hit)\n";
+        int expected = 0;
+        for (int i = 0; data.size() < 20 * 1024 * 1024; ++i) {
+            QByteArray row = line;
+            if (i % 997 == 0) {
+                row.replace("INFO", "\x1b[31mERROR\x1b[0m");
+                ++expected;
+            }
+            data += row;
+        }
+        capture.append(data);
+        OutputView view;
+        QVERIFY(showView(&view, &capture));
+        QList<int> progress;
+        connect(&view, &OutputView::searchChanged, &view, [&](int, int, bool searching) {
+            if (searching) {
+                progress.append(view.searchProgress());
+            }
+        });
+        QElapsedTimer clock;
+        clock.start();
+        view.setSearchText(QStringLiteral("^error request \\d+"), Qt::CaseInsensitive, true);
+        QVERIFY(view.searchError().isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(!view.isSearching(), 60000);
+        qInfo("20 MiB searched for a regular expression in %lld ms", qint64(clock.elapsed()));
+        QCOMPARE(view.matchCount(), expected); // ANSI codes are not part of the text
+        QVERIFY(std::any_of(progress.cbegin(), progress.cend(),
+                            [](int p) { return p > 0 && p < 100; }));
+        QVERIFY(std::is_sorted(progress.cbegin(), progress.cend()));
+
+        // Case matters when asked; an empty match ("x*") is not a match.
+        OutputCapture small;
+        small.append("\x1b[31mERROR\x1b[0m request 1 (cache hit)\nINFO request 2\n");
+        view.setCapture(&small);
+        view.setSearchText(QStringLiteral("^error"), Qt::CaseInsensitive, true);
+        QTRY_VERIFY(!view.isSearching());
+        QCOMPARE(view.matchCount(), 1);
+        view.setSearchText(QStringLiteral("^error"), Qt::CaseSensitive, true);
+        QTRY_VERIFY(!view.isSearching());
+        QCOMPARE(view.matchCount(), 0);
+        view.setSearchText(QStringLiteral("x*"), Qt::CaseSensitive, true);
+        QTRY_VERIFY(!view.isSearching());
+        QCOMPARE(view.matchCount(), 0);
+
+        // An expression that does not compile searches nothing and says why.
+        view.setSearchText(QStringLiteral("(unclosed"), Qt::CaseInsensitive, true);
+        QVERIFY(!view.isSearching());
+        QCOMPARE(view.matchCount(), 0);
+        QVERIFY2(view.searchError().contains(QLatin1String("character")),
+                 qPrintable(view.searchError()));
+        // The same text, not as an expression, is plain text.
+        view.setSearchText(QStringLiteral("(cache"), Qt::CaseInsensitive, false);
+        QVERIFY(view.searchError().isEmpty());
+        QTRY_VERIFY(!view.isSearching());
+        QCOMPARE(view.matchCount(), 1);
+        view.setCapture(nullptr);
+    }
+
+    void searchFollowsAGrowingLastRowAndGaps()
+    {
+        OutputCapture capture;
+        capture.append("a needle\nhalf a nee");
+        OutputView view;
+        QVERIFY(showView(&view, &capture));
+        view.setSearchText(QStringLiteral("needle"));
+        QTRY_VERIFY(!view.isSearching());
+        QCOMPARE(view.matchCount(), 1);
+        // The last row grows into a match, then past it: found once, not twice.
+        capture.append("dle and");
+        view.captureChanged();
+        QTRY_COMPARE(view.matchCount(), 2);
+        capture.append(" more needle\n");
+        view.captureChanged();
+        QTRY_COMPARE(view.matchCount(), 3);
+        QTRY_VERIFY(!view.isSearching());
+        // A gap is a marker, not text; the row after it is searched.
+        capture.appendGap(4096);
+        capture.append("needle after the gap\n");
+        view.captureChanged();
+        QTRY_COMPARE(view.matchCount(), 4);
+    }
+
+    void wrapLineNumbersAndNewRowsHint()
+    {
+        OutputCapture capture;
+        QByteArray data;
+        for (int i = 0; i < 200; ++i) {
+            data += "row " + QByteArray::number(i);
+            if (i % 10 == 0) {
+                data += ' ' + QByteArray(300, 'w');
+            }
+            data += '\n';
+        }
+        capture.append(data);
+        OutputView view;
+        QVERIFY(showView(&view, &capture));
+        const int rowHeight = view.rowRect(199).height();
+        QVERIFY(rowHeight > 0);
+        QTRY_VERIFY(view.horizontalScrollBar()->maximum() > 0); // 300 w's do not fit
+
+        // Wrapping: no sideways scrolling, a long row takes several lines, the last row
+        // still ends at the bottom while following.
+        view.setWrapLines(true);
+        QVERIFY(view.wrapsLines());
+        QTRY_COMPARE(view.horizontalScrollBar()->maximum(), 0);
+        QVERIFY(view.followTail());
+        const QRect last = view.rowRect(199);
+        QVERIFY(last.isValid());
+        QVERIFY(last.bottom() < view.viewport()->height());
+        QVERIFY(view.visibleText().endsWith(QLatin1String("row 199")));
+        const QRect wrapped = view.rowRect(190);
+        QVERIFY(wrapped.isValid());
+        QVERIFY2(wrapped.height() >= 3 * rowHeight, qPrintable(QString::number(wrapped.height())));
+        // A double click on the row's second line selects its word of w's: hits map to lines.
+        QTest::mouseDClick(view.viewport(), Qt::LeftButton, {},
+                           QPoint(view.viewport()->width() / 2, wrapped.top() + rowHeight * 3 / 2));
+        QCOMPARE(view.selectedText(), QString(300, u'w'));
+        // Page Up moves by what the page shows, and follows no more.
+        QTest::keyClick(&view, Qt::Key_PageUp);
+        QVERIFY(!view.followTail());
+        QVERIFY(view.topRow() < 190);
+
+        // Line numbers: a gutter beside the viewport, counting from 1.
+        view.setShowLineNumbers(true);
+        QVERIFY(view.lineNumberWidth() > 0);
+        auto *gutter = view.findChild<QWidget *>(QStringLiteral("outputLineNumbers"));
+        QVERIFY(gutter && gutter->isVisible());
+        QCOMPARE(view.viewport()->geometry().left(), gutter->geometry().right() + 1);
+        view.setShowLineNumbers(false);
+        QCOMPARE(view.lineNumberWidth(), 0);
+        QVERIFY(gutter->isHidden());
+
+        // Not following: rows that arrive below are counted in a hint that follows again.
+        view.setWrapLines(false);
+        QTest::keyClick(&view, Qt::Key_Home);
+        QVERIFY(!view.followTail());
+        QCOMPARE(view.newRowsBelow(), 0);
+        capture.append("new 1\nnew 2\nnew 3\n");
+        view.captureChanged();
+        QTRY_COMPARE(view.newRowsBelow(), 3);
+        auto *hint = view.findChild<QToolButton *>(QStringLiteral("newRowsHint"));
+        QVERIFY(hint);
+        QTRY_VERIFY(hint->isVisible());
+        QCOMPARE(hint->text(), QStringLiteral("↓ 3 new lines below"));
+        QVERIFY(view.viewport()->geometry().contains(hint->geometry()));
+        QTest::mouseClick(hint, Qt::LeftButton);
+        QVERIFY(view.followTail());
+        QVERIFY(hint->isHidden());
+        QVERIFY(view.visibleText().endsWith(QLatin1String("new 3")));
     }
 
     void dragSelectionCopies()

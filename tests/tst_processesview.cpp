@@ -147,8 +147,8 @@ private Q_SLOTS:
         auto *search = m_view->findChild<QLineEdit *>(QStringLiteral("outputSearch"));
         search->setText(QStringLiteral("findme"));
         auto *matches = m_view->findChild<QLabel *>(QStringLiteral("matchCount"));
-        QTRY_COMPARE(matches->text(), QStringLiteral("1 match"));
-        m_view->outputView()->findNext();
+        QTRY_COMPARE(matches->text(), QStringLiteral("1 of 1")); // typing jumps to it
+        m_view->outputView()->findNext(); // wraps to itself
         QTRY_COMPARE(matches->text(), QStringLiteral("1 of 1"));
         search->setText(QStringLiteral("nowhere-to-be-found"));
         QTRY_COMPARE(matches->text(), QStringLiteral("No matches"));
@@ -336,6 +336,57 @@ private Q_SLOTS:
         search->clear();
         QCOMPARE(matches->text(), QString());
         m_view->setAiClientView(false);
+    }
+
+    void searchTogglesWrapAndLineNumbers()
+    {
+        ProcessClient::StartRequest request;
+        request.command = QStringLiteral("for i in 1 2 3; do echo \"Build step $i\"; done; "
+                                         "echo 'build STEP four'");
+        m_view->startProcess(request);
+        QTRY_VERIFY(!m_view->selectedProcessId().isEmpty());
+        const QString id = m_view->selectedProcessId();
+        QTRY_VERIFY(!m_view->model()->processById(id)->running);
+        QTRY_VERIFY(m_view->outputView()->visibleText().contains(QLatin1String("four")));
+        auto *search = m_view->findChild<QLineEdit *>(QStringLiteral("outputSearch"));
+        auto *matches = m_view->findChild<QLabel *>(QStringLiteral("matchCount"));
+        auto *matchCase = m_view->findChild<QToolButton *>(QStringLiteral("matchCaseButton"));
+        auto *regex = m_view->findChild<QToolButton *>(QStringLiteral("regexButton"));
+        QVERIFY(matchCase && regex);
+        search->setFocus();
+        search->setText(QStringLiteral("step [0-9]"));
+        QTRY_COMPARE(matches->text(), QStringLiteral("No matches")); // plain text: no such text
+        QTest::mouseClick(regex, Qt::LeftButton);
+        QTRY_COMPARE(matches->text(), QStringLiteral("1 of 3"));
+        QTest::keyClick(search, Qt::Key_F3);
+        QCOMPARE(matches->text(), QStringLiteral("2 of 3"));
+        search->setText(QStringLiteral("step"));
+        QTRY_COMPARE(matches->text(), QStringLiteral("2 of 4")); // from the current match on
+        QTest::mouseClick(matchCase, Qt::LeftButton);
+        QTRY_COMPARE(matches->text(), QStringLiteral("2 of 3")); // "STEP" no longer matches
+        search->setText(QStringLiteral("step ("));
+        QTRY_COMPARE(matches->text(), QStringLiteral("Invalid pattern"));
+        QVERIFY(search->toolTip().contains(QLatin1String("character")));
+        QTest::mouseClick(regex, Qt::LeftButton);
+        QTest::mouseClick(matchCase, Qt::LeftButton);
+        search->clear();
+        QVERIFY(search->toolTip().isEmpty());
+
+        // Alt+Z wraps, Ctrl+Shift+L numbers the lines, from the output pane; both persist.
+        m_view->outputView()->setFocus();
+        QTRY_VERIFY(m_view->outputView()->hasFocus());
+        const bool wrapped = m_view->outputView()->wrapsLines();
+        QTest::keyClick(m_view->outputView(), Qt::Key_Z, Qt::AltModifier);
+        QCOMPARE(m_view->outputView()->wrapsLines(), !wrapped);
+        QCOMPARE(QSettings().value(QStringLiteral("output/wrapLines")).toBool(), !wrapped);
+        QTest::keyClick(m_view->outputView(), Qt::Key_Z, Qt::AltModifier);
+        QCOMPARE(m_view->outputView()->wrapsLines(), wrapped);
+        const bool numbered = m_view->outputView()->showsLineNumbers();
+        QTest::keyClick(m_view->outputView(), Qt::Key_L, Qt::ControlModifier | Qt::ShiftModifier);
+        QCOMPARE(m_view->outputView()->showsLineNumbers(), !numbered);
+        QCOMPARE(QSettings().value(QStringLiteral("output/lineNumbers")).toBool(), !numbered);
+        QTest::keyClick(m_view->outputView(), Qt::Key_L, Qt::ControlModifier | Qt::ShiftModifier);
+        QCOMPARE(m_view->outputView()->showsLineNumbers(), numbered);
     }
 
     void tabLeavesTheTable()

@@ -1167,6 +1167,14 @@ Token-Datei: %2</translation>
     </message>
 </context>
 <context>
+    <name>OutputSearch</name>
+    <message>
+        <source>%1 at character %2</source>
+        <extracomment>%1 is PCRE2&apos;s description of the error, %2 the character where it is</extracomment>
+        <translation>%1 bei Zeichen %2</translation>
+    </message>
+</context>
+<context>
     <name>OutputView</name>
     <message>
         <source>Process output</source>
@@ -1191,6 +1199,18 @@ Token-Datei: %2</translation>
     <message>
         <source>[%1 bytes dropped]</source>
         <translation>[%1 Bytes verworfen]</translation>
+    </message>
+    <message>
+        <source>Follow the output again (End)</source>
+        <translation>Der Ausgabe wieder folgen (Ende)</translation>
+    </message>
+    <message numerus="yes">
+        <source>↓ %n new line(s) below</source>
+        <extracomment>shown over the output while it is not following; clicking it follows again</extracomment>
+        <translation>
+            <numerusform>↓ %n neue Zeile darunter</numerusform>
+            <numerusform>↓ %n neue Zeilen darunter</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1431,10 +1451,6 @@ Token-Datei: %2</translation>
         <translation>Prozesszustand</translation>
     </message>
     <message>
-        <source>Searching…</source>
-        <translation>Suche …</translation>
-    </message>
-    <message>
         <source>No matches</source>
         <translation>Keine Treffer</translation>
     </message>
@@ -1572,6 +1588,50 @@ Kennung %3</translation>
     <message>
         <source>ended by a signal</source>
         <translation>wurde durch ein Signal beendet</translation>
+    </message>
+    <message>
+        <source>Match case</source>
+        <translation>Groß-/Kleinschreibung beachten</translation>
+    </message>
+    <message>
+        <source>Regular expression</source>
+        <translation>Regulärer Ausdruck</translation>
+    </message>
+    <message>
+        <source>Regular expression (Perl syntax, as grep -P)</source>
+        <translation>Regulärer Ausdruck (Perl-Syntax, wie grep -P)</translation>
+    </message>
+    <message>
+        <source>Wrap Long Lines</source>
+        <translation>Lange Zeilen umbrechen</translation>
+    </message>
+    <message>
+        <source>Show Line Numbers</source>
+        <translation>Zeilennummern anzeigen</translation>
+    </message>
+    <message>
+        <source>View</source>
+        <translation>Ansicht</translation>
+    </message>
+    <message>
+        <source>Output view options</source>
+        <translation>Optionen der Ausgabeansicht</translation>
+    </message>
+    <message>
+        <source>Wrap long lines (Alt+Z), line numbers (Ctrl+Shift+L)</source>
+        <translation>Lange Zeilen umbrechen (Alt+Z), Zeilennummern (Strg+Umschalt+L)</translation>
+    </message>
+    <message>
+        <source>Invalid regular expression: %1</source>
+        <translation>Ungültiger regulärer Ausdruck: %1</translation>
+    </message>
+    <message>
+        <source>Invalid pattern</source>
+        <translation>Ungültiges Muster</translation>
+    </message>
+    <message>
+        <source>Searching… %1%</source>
+        <translation>Suche … %1 %</translation>
     </message>
 </context>
 <context>

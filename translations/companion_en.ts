@@ -73,6 +73,17 @@
     </message>
 </context>
 <context>
+    <name>OutputView</name>
+    <message numerus="yes">
+        <source>↓ %n new line(s) below</source>
+        <extracomment>shown over the output while it is not following; clicking it follows again</extracomment>
+        <translation>
+            <numerusform>↓ %n new line below</numerusform>
+            <numerusform>↓ %n new lines below</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ProcessesView</name>
     <message numerus="yes">
         <source>%n match(es)</source>

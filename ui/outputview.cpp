@@ -16,19 +16,18 @@
 #include <QScrollBar>
 #include <QTextLayout>
 #include <QTimer>
+#include <QToolButton>
 #include <QtMath>
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 namespace {
 
 // One repaint and scrollbar update per frame at most, however often output arrives.
 constexpr int FrameIntervalMs = 16;
-// Search works this long per event-loop pass, so typing and painting stay fluid.
-constexpr int SearchSliceMs = 8;
-constexpr int SearchRowsPerClockCheck = 32;
 constexpr int AutoScrollIntervalMs = 50;
 constexpr int TextMargin = 4;
 constexpr int TabColumns = 8;
@@ -57,33 +56,6 @@ QColor toColor(const AnsiColor &color, const QColor &defaultColor)
         return QColor::fromRgb(color.rgb);
     }
     return defaultColor;
-}
-
-// A row cut at MaxRowBytes may end inside a UTF-8 sequence: drop that partial sequence so the
-// cut does not show as U+FFFD.
-void dropPartialUtf8Tail(QByteArray *bytes)
-{
-    qsizetype lead = bytes->size() - 1;
-    int continuationBytes = 0;
-    while (lead >= 0 && continuationBytes < 3 && (uchar(bytes->at(lead)) & 0xC0) == 0x80) {
-        --lead;
-        ++continuationBytes;
-    }
-    if (lead < 0) {
-        return;
-    }
-    const uchar first = uchar(bytes->at(lead));
-    int sequenceLength = 1;
-    if ((first & 0xE0) == 0xC0) {
-        sequenceLength = 2;
-    } else if ((first & 0xF0) == 0xE0) {
-        sequenceLength = 3;
-    } else if ((first & 0xF8) == 0xF0) {
-        sequenceLength = 4;
-    }
-    if (sequenceLength > 1 && continuationBytes + 1 < sequenceLength) {
-        bytes->truncate(lead);
-    }
 }
 
 // Paths, identifiers and numbers select as one word, as developers expect in build output.
@@ -173,14 +145,35 @@ struct OutputView::LaidOutRow
     AnsiStyle endState;
     bool truncated = false;
     qreal width = 0;
+    qreal wrapWidth = 0; // the width it wrapped at; 0: one line
+    int lines = 1;
     QTextLayout layout;
+};
+
+// The line-number gutter: the view paints it, so its rows are the viewport's.
+class OutputGutter : public QWidget
+{
+public:
+    explicit OutputGutter(QWidget *parent)
+        : QWidget(parent)
+    {
+        setObjectName(QStringLiteral("outputLineNumbers"));
+        setAttribute(Qt::WA_OpaquePaintEvent);
+    }
+
+    std::function<void(QPaintEvent *)> paint;
+
+protected:
+    void paintEvent(QPaintEvent *event) override { paint(event); }
 };
 
 OutputView::OutputView(QWidget *parent)
     : QAbstractScrollArea(parent)
     , m_frameTimer(new QTimer(this))
-    , m_searchTimer(new QTimer(this))
+    , m_search(new OutputSearch(MaxRowBytes, MaxMatches, this))
     , m_autoScrollTimer(new QTimer(this))
+    , m_gutter(new OutputGutter(this))
+    , m_newRowsHint(new QToolButton(this))
 {
     setObjectName(QStringLiteral("outputView"));
     setAccessibleName(tr("Process output"));
@@ -192,12 +185,25 @@ OutputView::OutputView(QWidget *parent)
     m_frameTimer->setSingleShot(true);
     m_frameTimer->setInterval(FrameIntervalMs);
     connect(m_frameTimer, &QTimer::timeout, this, &OutputView::onFrame);
-    m_searchTimer->setInterval(0);
-    connect(m_searchTimer, &QTimer::timeout, this, &OutputView::scanSearchSlice);
+    connect(m_search, &OutputSearch::found, this, &OutputView::onSearchFound);
+    connect(m_search, &OutputSearch::stateChanged, this, &OutputView::emitSearchChanged);
     m_autoScrollTimer->setInterval(AutoScrollIntervalMs);
     connect(m_autoScrollTimer, &QTimer::timeout, this, &OutputView::autoScroll);
 
     connect(verticalScrollBar(), &QScrollBar::valueChanged, this, &OutputView::onVerticalScroll);
+
+    static_cast<OutputGutter *>(m_gutter)->paint = [this](QPaintEvent *event) {
+        paintGutter(event);
+    };
+    m_gutter->hide();
+    // A child of the scroll area, not of the viewport: scrolling the viewport moves its children.
+    m_newRowsHint->setObjectName(QStringLiteral("newRowsHint"));
+    m_newRowsHint->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    m_newRowsHint->setCursor(Qt::PointingHandCursor);
+    m_newRowsHint->setToolTip(tr("Follow the output again (End)"));
+    m_newRowsHint->setFocusPolicy(Qt::NoFocus);
+    m_newRowsHint->hide();
+    connect(m_newRowsHint, &QToolButton::clicked, this, [this] { setFollowTail(true); });
 
     updateMetrics();
     updateScrollBars();
@@ -233,6 +239,59 @@ void OutputView::setFollowTail(bool follow)
     }
 }
 
+bool OutputView::wrapsLines() const
+{
+    return m_wrap;
+}
+
+void OutputView::setWrapLines(bool wrap)
+{
+    if (wrap == m_wrap) {
+        return;
+    }
+    m_wrap = wrap;
+    setHorizontalScrollBarPolicy(wrap ? Qt::ScrollBarAlwaysOff : Qt::ScrollBarAsNeeded);
+    horizontalScrollBar()->setValue(0);
+    m_layouts.clear();
+    updateScrollBars();
+    viewport()->update();
+    updateNewRowsHint();
+}
+
+bool OutputView::showsLineNumbers() const
+{
+    return !m_gutter->isHidden();
+}
+
+void OutputView::setShowLineNumbers(bool show)
+{
+    if (show == showsLineNumbers()) {
+        return;
+    }
+    m_gutter->setVisible(show);
+    m_gutterDigits = 0;
+    updateGutter();
+}
+
+int OutputView::lineNumberWidth() const
+{
+    return showsLineNumbers() ? m_gutter->width() : 0;
+}
+
+qint64 OutputView::newRowsBelow() const
+{
+    if (m_followTail || !m_capture) {
+        return 0;
+    }
+    const qint64 below = displayEndRow() - (m_topRow + visibleRowCount());
+    return std::max<qint64>(0, std::min(below, displayEndRow() - m_unfollowEndRow));
+}
+
+void OutputView::setExtraContextMenuActions(const QList<QAction *> &actions)
+{
+    m_extraActions = actions;
+}
+
 qint64 OutputView::topRow() const
 {
     return m_topRow;
@@ -242,6 +301,10 @@ int OutputView::visibleRowCount() const
 {
     if (!m_capture) {
         return 0;
+    }
+    if (m_wrap) {
+        // Heights come from layouts, which are a cache: filling it does not change the view.
+        return const_cast<OutputView *>(this)->rowsFitting(m_topRow);
     }
     const qint64 rows = std::min<qint64>(paintedRowsPerPage(), displayEndRow() - m_topRow);
     return int(std::max<qint64>(0, rows));
@@ -261,6 +324,10 @@ QRect OutputView::rowRect(qint64 row) const
 {
     if (row < m_topRow || row - m_topRow >= visibleRowCount()) {
         return {};
+    }
+    if (m_wrap) {
+        auto *self = const_cast<OutputView *>(this); // layouts are a cache
+        return QRect(0, self->rowTop(row), viewport()->width(), self->rowLines(row) * m_rowHeight);
     }
     return QRect(0, int(row - m_topRow) * m_rowHeight, viewport()->width(), m_rowHeight);
 }
@@ -312,26 +379,41 @@ QString OutputView::plainText() const
     return m_capture ? OutputExport::plainText(OutputExport::take(*m_capture)) : QString();
 }
 
-void OutputView::setSearchText(const QString &text, Qt::CaseSensitivity cs)
+void OutputView::setSearchText(const QString &text, Qt::CaseSensitivity cs, bool regex)
 {
-    if (text == m_searchText && cs == m_caseSensitivity) {
+    const OutputSearch::Pattern pattern(text, cs == Qt::CaseSensitive, regex);
+    if (pattern == m_pattern) {
         return;
     }
-    m_searchText = text;
-    m_caseSensitivity = cs;
+    // Typing on from a match looks from that match, not from the top of its page.
+    const qint64 from = m_currentMatch >= 0 ? m_matches.at(m_currentMatch).row : m_topRow;
+    m_pattern = pattern;
     m_matches.clear();
     m_currentMatch = -1;
     m_matchesCapped = false;
-    m_searchNextRow = m_capture ? m_capture->firstRow() : 0;
-    m_searchTimer->stop();
-    resumeSearch();
+    m_jumpFromRow = text.isEmpty() || !pattern.isValid() ? -1 : from;
+    if (m_capture && !text.isEmpty()) {
+        m_search->start(m_capture, m_pattern, m_capture->firstRow());
+    } else {
+        m_search->stop();
+    }
     emitSearchChanged();
     viewport()->update();
 }
 
 QString OutputView::searchText() const
 {
-    return m_searchText;
+    return m_pattern.text();
+}
+
+QString OutputView::searchError() const
+{
+    return m_pattern.errorString();
+}
+
+int OutputView::searchProgress() const
+{
+    return int(m_search->progress() * 100);
 }
 
 int OutputView::matchCount() const
@@ -346,7 +428,7 @@ int OutputView::currentMatchIndex() const
 
 bool OutputView::isSearching() const
 {
-    return m_searchTimer->isActive();
+    return m_search->isRunning();
 }
 
 bool OutputView::matchesCapped() const
@@ -488,9 +570,12 @@ void OutputView::paintEvent(QPaintEvent *event)
     auto match = std::lower_bound(m_matches.cbegin(), m_matches.cend(), m_topRow,
                                   [](const SearchMatch &m, qint64 row) { return m.row < row; });
     const int rows = visibleRowCount();
+    int y = 0;
     for (int i = 0; i < rows; ++i) {
         const qint64 row = m_topRow + i;
-        const QRect rect(0, i * m_rowHeight, width, m_rowHeight);
+        const int height = (m_wrap ? rowLines(row) : 1) * m_rowHeight;
+        const QRect rect(0, y, width, height);
+        y += height;
         qsizetype selectedFrom = 0;
         qsizetype selectedTo = 0;
         if (selection && row >= selectionStart.row && row <= selectionEnd.row) {
@@ -533,29 +618,45 @@ void OutputView::paintEvent(QPaintEvent *event)
         }
         painter.setPen(pal.color(QPalette::Text));
         painter.setFont(font());
-        drawLine(&painter, laid->layout, QPointF(x, rect.top()), overlays, rect,
-                 TabColumns * m_characterWidth, viewport());
         qreal end = x + laid->width;
+        qreal lastLineTop = rect.top();
+        if (m_wrap) {
+            // At most MaxRowBytes of text, wrapped into the viewport: drawn whole.
+            laid->layout.draw(&painter, QPointF(x, rect.top()), overlays, rect);
+            const QTextLine last = laid->layout.lineAt(laid->layout.lineCount() - 1);
+            if (last.isValid()) {
+                end = x + last.naturalTextWidth();
+                lastLineTop = rect.top() + last.y();
+            }
+        } else {
+            drawLine(&painter, laid->layout, QPointF(x, rect.top()), overlays, rect,
+                     TabColumns * m_characterWidth, viewport());
+        }
         if (selection && row >= selectionStart.row && row < selectionEnd.row) {
             // The newline is selected too.
-            painter.fillRect(QRectF(end, rect.top(), m_characterWidth, m_rowHeight),
+            painter.fillRect(QRectF(end, lastLineTop, m_characterWidth, m_rowHeight),
                              pal.color(QPalette::Highlight));
             end += m_characterWidth;
         }
         if (laid->truncated) {
             painter.setPen(pal.color(QPalette::PlaceholderText));
-            painter.drawText(QRectF(end + m_characterWidth / 2, rect.top(), 2 * m_characterWidth,
+            painter.drawText(QRectF(end + m_characterWidth / 2, lastLineTop, 2 * m_characterWidth,
                                     m_rowHeight),
                              Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("…"));
         }
     }
     pruneLayouts();
+    if (showsLineNumbers()) {
+        m_gutter->update();
+    }
 }
 
 void OutputView::resizeEvent(QResizeEvent *event)
 {
     QAbstractScrollArea::resizeEvent(event);
     updateScrollBars();
+    updateGutter();
+    updateNewRowsHint();
 }
 
 void OutputView::scrollContentsBy(int dx, int dy)
@@ -707,6 +808,10 @@ void OutputView::contextMenuEvent(QContextMenuEvent *event)
     QAction *selectAllAction = menu.addAction(tr("Select &All"), this, &OutputView::selectAll);
     selectAllAction->setShortcut(QKeySequence::SelectAll);
     selectAllAction->setEnabled(m_capture && displayEndRow() > displayStartRow());
+    if (!m_extraActions.isEmpty()) {
+        menu.addSeparator();
+        menu.addActions(m_extraActions);
+    }
     menu.exec(event->globalPos());
 }
 
@@ -752,7 +857,7 @@ QByteArray OutputView::displayBytes(qint64 row, bool *truncated) const
     QByteArray bytes = m_capture->rowText(row, MaxRowBytes);
     const bool cut = info.length > MaxRowBytes;
     if (cut) {
-        dropPartialUtf8Tail(&bytes);
+        OutputSearch::dropPartialUtf8Tail(&bytes);
     }
     if (truncated) {
         *truncated = cut;
@@ -809,14 +914,16 @@ void OutputView::resetState()
     m_matches.clear();
     m_currentMatch = -1;
     m_matchesCapped = false;
-    m_searchTimer->stop();
     m_knownFirstRow = m_capture ? m_capture->firstRow() : 0;
     m_knownEndRow = m_capture ? m_capture->endRow() : 0;
     m_knownEvictedBytes = m_capture ? m_capture->evictedBytes() : 0;
-    m_searchNextRow = m_knownFirstRow;
     m_topRow = displayStartRow();
     horizontalScrollBar()->setValue(0);
-    resumeSearch();
+    if (m_capture && !m_pattern.isEmpty()) {
+        m_search->start(m_capture, m_pattern, m_knownFirstRow);
+    } else {
+        m_search->stop();
+    }
     emitSearchChanged();
     Q_EMIT selectionChanged();
 }
@@ -829,7 +936,9 @@ void OutputView::onFrame()
     const qint64 oldEndRow = m_knownEndRow;
     const bool everythingChanged = syncWithCapture();
     updateScrollBars(); // following the tail blits the rows that stay (scrollRows())
-    resumeSearch();
+    m_search->resume();
+    updateGutter();
+    updateNewRowsHint();
     if (everythingChanged) {
         viewport()->update();
     } else {
@@ -898,8 +1007,9 @@ void OutputView::updateScrollBars()
         m_scrollBarsDirty = false;
         const qint64 start = displayStartRow();
         const qint64 count = displayEndRow() - start;
-        const int page = fullRowsPerPage();
-        const qint64 maxTop = std::max<qint64>(0, count - page);
+        const int page = m_wrap ? std::max(1, rowsFitting(m_topRow) - 1) : fullRowsPerPage();
+        const qint64 maxTop = m_wrap ? std::max<qint64>(0, tailTopRow() - start)
+                                     : std::max<qint64>(0, count - page);
         const qint64 oldTop = m_topRow;
         m_topRow = m_followTail ? start + maxTop : std::clamp(m_topRow, start, start + maxTop);
         constexpr qint64 intMax = std::numeric_limits<int>::max();
@@ -911,7 +1021,7 @@ void OutputView::updateScrollBars()
 
         QScrollBar *horizontal = horizontalScrollBar();
         const int contentWidth = qCeil(m_maxRowWidth + 3 * m_characterWidth) + 2 * TextMargin;
-        horizontal->setRange(0, std::max(0, contentWidth - viewport()->width()));
+        horizontal->setRange(0, m_wrap ? 0 : std::max(0, contentWidth - viewport()->width()));
         horizontal->setPageStep(viewport()->width());
         horizontal->setSingleStep(qCeil(m_characterWidth));
         scrollRows(oldTop);
@@ -927,7 +1037,7 @@ void OutputView::scrollRows(qint64 oldTopRow)
     if (delta == 0) {
         return;
     }
-    if (qAbs(delta) >= paintedRowsPerPage()) {
+    if (m_wrap || qAbs(delta) >= paintedRowsPerPage()) {
         viewport()->update();
     } else {
         viewport()->scroll(0, int(-delta) * m_rowHeight);
@@ -936,6 +1046,10 @@ void OutputView::scrollRows(qint64 oldTopRow)
 
 void OutputView::updateRowsFrom(qint64 row)
 {
+    if (m_wrap) {
+        viewport()->update(); // rows have their own heights: not worth the arithmetic
+        return;
+    }
     const qint64 offset = std::max(row, m_topRow) - m_topRow;
     if (offset >= paintedRowsPerPage()) {
         return;
@@ -954,6 +1068,7 @@ void OutputView::onVerticalScroll(int value)
     // Anything that leaves the bottom pauses following; coming back to it resumes.
     updateFollowTail(value >= verticalScrollBar()->maximum());
     scrollRows(oldTop);
+    updateNewRowsHint();
 }
 
 void OutputView::updateFollowTail(bool follow)
@@ -962,6 +1077,10 @@ void OutputView::updateFollowTail(bool follow)
         return;
     }
     m_followTail = follow;
+    if (!follow) {
+        m_unfollowEndRow = displayEndRow();
+    }
+    updateNewRowsHint();
     Q_EMIT followTailChanged(follow);
 }
 
@@ -1037,7 +1156,8 @@ OutputView::LaidOutRow *OutputView::cachedRow(qint64 row) const
         return nullptr;
     }
     const auto it = m_layouts.find(row);
-    if (it == m_layouts.end() || !sameData(it->second->row, m_capture->row(row))) {
+    if (it == m_layouts.end() || !sameData(it->second->row, m_capture->row(row)) ||
+        it->second->wrapWidth != (m_wrap ? wrapWidth() : 0)) {
         return nullptr;
     }
     return it->second.get();
@@ -1059,7 +1179,7 @@ OutputView::LaidOutRow *OutputView::layoutRow(qint64 row, const AnsiStyle &start
     laid->truncated = truncated;
 
     QTextOption option;
-    option.setWrapMode(QTextOption::NoWrap);
+    option.setWrapMode(m_wrap ? QTextOption::WrapAtWordBoundaryOrAnywhere : QTextOption::NoWrap);
     option.setTabStopDistance(TabColumns * m_characterWidth);
     laid->layout.setTextOption(option);
     QList<QTextLayout::FormatRange> formats;
@@ -1071,14 +1191,29 @@ OutputView::LaidOutRow *OutputView::layoutRow(qint64 row, const AnsiStyle &start
     laid->layout.setFormats(formats);
     laid->layout.setCacheEnabled(true);
     laid->layout.beginLayout();
-    QTextLine textLine = laid->layout.createLine();
-    if (textLine.isValid()) {
-        textLine.setLineWidth(LineWidth);
-        textLine.setPosition(QPointF(0, 0));
+    if (m_wrap) {
+        // Lines of the row's height each, so that rows and lines share one grid.
+        laid->wrapWidth = wrapWidth();
+        int lines = 0;
+        for (QTextLine textLine = laid->layout.createLine(); textLine.isValid();
+             textLine = laid->layout.createLine()) {
+            textLine.setLineWidth(laid->wrapWidth);
+            textLine.setPosition(QPointF(0, lines * m_rowHeight));
+            laid->width = std::max(laid->width, textLine.naturalTextWidth());
+            ++lines;
+        }
+        laid->lines = std::max(1, lines);
+        laid->layout.endLayout();
+    } else {
+        QTextLine textLine = laid->layout.createLine();
+        if (textLine.isValid()) {
+            textLine.setLineWidth(LineWidth);
+            textLine.setPosition(QPointF(0, 0));
+        }
+        laid->layout.endLayout();
+        laid->width = textLine.isValid() ? textLine.naturalTextWidth() : 0;
     }
-    laid->layout.endLayout();
-    laid->width = textLine.isValid() ? textLine.naturalTextWidth() : 0;
-    if (laid->width > m_maxRowWidth) {
+    if (!m_wrap && laid->width > m_maxRowWidth) {
         m_maxRowWidth = laid->width;
         scheduleHorizontalUpdate();
     }
@@ -1118,6 +1253,120 @@ void OutputView::layoutVisibleRows()
     }
 }
 
+qreal OutputView::wrapWidth() const
+{
+    return std::max(8 * m_characterWidth, qreal(viewport()->width() - 2 * TextMargin));
+}
+
+int OutputView::rowLines(qint64 row)
+{
+    if (!m_wrap || !m_capture || isMarker(row) || row < m_capture->firstRow() ||
+        row >= m_capture->endRow()) {
+        return 1;
+    }
+    return layoutFor(row)->lines;
+}
+
+qint64 OutputView::tailTopRow()
+{
+    const qint64 start = displayStartRow();
+    qint64 top = displayEndRow();
+    int height = 0;
+    while (top > start) {
+        height += rowLines(top - 1) * m_rowHeight;
+        if (height > viewport()->height() && top < displayEndRow()) {
+            break; // the row above would not fit completely
+        }
+        --top;
+    }
+    return std::max(top, start);
+}
+
+int OutputView::rowsFitting(qint64 from)
+{
+    const qint64 end = displayEndRow();
+    int rows = 0;
+    for (int y = 0; from + rows < end && y < viewport()->height(); ++rows) {
+        y += rowLines(from + rows) * m_rowHeight;
+    }
+    return rows;
+}
+
+int OutputView::rowTop(qint64 row)
+{
+    int y = 0;
+    for (qint64 r = m_topRow; r < row; ++r) {
+        y += rowLines(r) * m_rowHeight;
+    }
+    return y;
+}
+
+void OutputView::updateGutter()
+{
+    if (!showsLineNumbers()) {
+        setViewportMargins(0, 0, 0, 0);
+        return;
+    }
+    const int digits = int(QString::number(std::max<qint64>(1, displayEndRow())).size());
+    if (digits != m_gutterDigits) {
+        m_gutterDigits = std::max(digits, 3); // no reflow for the first thousand rows
+        const int width = qCeil(m_gutterDigits * m_characterWidth) + 2 * TextMargin;
+        setViewportMargins(width, 0, 0, 0);
+        if (m_wrap) {
+            m_layouts.clear(); // the viewport got narrower
+        }
+    }
+    const QRect area = viewport()->geometry();
+    m_gutter->setGeometry(area.left() - viewportMargins().left(), area.top(),
+                          viewportMargins().left(), area.height());
+    m_gutter->update();
+}
+
+void OutputView::paintGutter(QPaintEvent *event)
+{
+    QPainter painter(m_gutter);
+    const QPalette &pal = palette();
+    const QColor base = pal.color(QPalette::Base);
+    painter.fillRect(event->rect(), blend(base, pal.color(QPalette::Text), 0.05));
+    painter.setPen(blend(base, pal.color(QPalette::Text), 0.2));
+    painter.drawLine(m_gutter->width() - 1, event->rect().top(), m_gutter->width() - 1,
+                     event->rect().bottom());
+    if (!m_capture) {
+        return;
+    }
+    painter.setFont(font());
+    painter.setPen(pal.color(QPalette::PlaceholderText));
+    const int rows = visibleRowCount();
+    int y = 0;
+    for (int i = 0; i < rows; ++i) {
+        const qint64 row = m_topRow + i;
+        if (!isMarker(row)) {
+            // Numbers count from 1 over the whole output, as `less -N` does.
+            painter.drawText(QRect(0, y, m_gutter->width() - TextMargin - 1, m_rowHeight),
+                             Qt::AlignRight | Qt::AlignVCenter, QString::number(row + 1));
+        }
+        y += rowLines(row) * m_rowHeight;
+    }
+}
+
+void OutputView::updateNewRowsHint()
+{
+    const qint64 rows = newRowsBelow();
+    if (rows <= 0) {
+        m_newRowsHint->hide();
+        return;
+    }
+    //: shown over the output while it is not following; clicking it follows again
+    m_newRowsHint->setText(tr("↓ %n new line(s) below", nullptr,
+                              int(std::min<qint64>(rows, std::numeric_limits<int>::max()))));
+    m_newRowsHint->adjustSize();
+    const QRect area = viewport()->geometry();
+    m_newRowsHint->move(area.right() - m_newRowsHint->width() - 2 * TextMargin,
+                        area.bottom() - m_newRowsHint->height() - TextMargin);
+    m_newRowsHint->show();
+    m_newRowsHint->raise();
+}
+
 void OutputView::pruneLayouts()
 {
     const qint64 margin = qint64(CachedPagesAround) * paintedRowsPerPage();
@@ -1138,7 +1387,21 @@ OutputView::TextPosition OutputView::hitTest(const QPointF &pos)
     if (!m_capture || end <= start) {
         return {};
     }
-    const qint64 row = m_topRow + qFloor(pos.y() / m_rowHeight);
+    qint64 row = m_topRow + qFloor(pos.y() / m_rowHeight);
+    int lineIndex = 0;
+    if (m_wrap && pos.y() >= 0) {
+        row = m_topRow;
+        int y = 0;
+        while (row < end) {
+            const int lines = rowLines(row);
+            if (pos.y() < y + lines * m_rowHeight) {
+                lineIndex = std::clamp(qFloor((pos.y() - y) / m_rowHeight), 0, lines - 1);
+                break;
+            }
+            y += lines * m_rowHeight;
+            ++row;
+        }
+    }
     if (row < start) {
         return {start, 0};
     }
@@ -1149,11 +1412,11 @@ OutputView::TextPosition OutputView::hitTest(const QPointF &pos)
         return {row, pos.x() * 2 > viewport()->width() ? 1 : 0};
     }
     const LaidOutRow *laid = layoutFor(row);
-    const QTextLine line = laid->layout.lineAt(0);
+    const QTextLine line = laid->layout.lineAt(m_wrap ? lineIndex : 0);
     if (!line.isValid()) {
         return {row, 0};
     }
-    const qreal x = pos.x() + horizontalScrollBar()->value() - TextMargin;
+    const qreal x = pos.x() + (m_wrap ? 0 : horizontalScrollBar()->value()) - TextMargin;
     return {row, line.xToCursor(x)};
 }
 
@@ -1216,70 +1479,37 @@ void OutputView::autoScroll()
     setSelection(m_anchor, hitTest(m_lastMousePos));
 }
 
-void OutputView::resumeSearch()
+// Matches arrive in row order, a batch at a time; a growing last row is searched again, so
+// its earlier matches are replaced.
+void OutputView::onSearchFound(qint64 fromRow, const QList<OutputSearch::Match> &matches,
+                               bool capped)
 {
-    if (m_capture && !m_searchText.isEmpty() && !m_matchesCapped &&
-        m_searchNextRow < m_capture->endRow() && !m_searchTimer->isActive()) {
-        m_searchTimer->start();
-    }
-}
-
-// One slice of the search: rows in order until SearchSliceMs have passed. Matches are in the
-// coordinates of the shown text (the first MaxRowBytes of a row), so each can be highlighted.
-void OutputView::scanSearchSlice()
-{
-    if (!m_capture || m_searchText.isEmpty()) {
-        m_searchTimer->stop();
-        emitSearchChanged();
-        return;
-    }
-    QElapsedTimer clock;
-    clock.start();
-    const qint64 endRow = m_capture->endRow();
-    m_searchNextRow = std::max(m_searchNextRow, m_capture->firstRow());
+    const qint64 firstRow = m_capture ? m_capture->firstRow() : 0;
     qint64 firstChangedRow = std::numeric_limits<qint64>::max();
-    bool waitForTail = false;
-    int rowsSinceClockCheck = 0;
-    while (m_searchNextRow < endRow && !m_matchesCapped) {
-        const qint64 row = m_searchNextRow;
-        // A growing last row is scanned again once it grew: forget its earlier matches.
-        while (!m_matches.isEmpty() && m_matches.constLast().row >= row) {
-            m_matches.removeLast();
-            firstChangedRow = std::min(firstChangedRow, row);
-        }
-        const OutputCapture::Row info = m_capture->row(row);
-        if (info.kind == OutputCapture::Row::Text) {
-            const QString text = Ansi::plainText(displayBytes(row));
-            qsizetype from = 0;
-            while ((from = text.indexOf(m_searchText, from, m_caseSensitivity)) >= 0) {
-                if (m_matches.size() >= MaxMatches) {
-                    m_matchesCapped = true;
-                    break;
-                }
-                m_matches.append({row, from, m_searchText.size()});
-                from += m_searchText.size();
-                firstChangedRow = std::min(firstChangedRow, row);
-            }
-        }
-        if (info.kind == OutputCapture::Row::Text && !info.complete && row + 1 == endRow) {
-            waitForTail = true;
-            break;
-        }
-        ++m_searchNextRow;
-        if (++rowsSinceClockCheck == SearchRowsPerClockCheck) {
-            rowsSinceClockCheck = 0;
-            if (clock.elapsed() >= SearchSliceMs) {
-                break;
-            }
+    while (!m_matches.isEmpty() && m_matches.constLast().row >= fromRow) {
+        m_matches.removeLast();
+        firstChangedRow = fromRow;
+    }
+    for (const SearchMatch &match : matches) {
+        if (match.row >= firstRow) { // eviction may have taken it while it was searched
+            m_matches.append(match);
+            firstChangedRow = std::min(firstChangedRow, match.row);
         }
     }
-    if (waitForTail || m_matchesCapped || m_searchNextRow >= endRow) {
-        m_searchTimer->stop();
-    }
+    m_matchesCapped = capped;
     if (m_currentMatch >= m_matches.size()) {
         m_currentMatch = -1;
     }
-    emitSearchChanged();
+    if (m_jumpFromRow >= 0 && m_currentMatch < 0 && !m_matches.isEmpty()) {
+        const auto it = std::lower_bound(
+                m_matches.cbegin(), m_matches.cend(), m_jumpFromRow,
+                [](const SearchMatch &match, qint64 row) { return match.row < row; });
+        if (it != m_matches.cend()) {
+            m_jumpFromRow = -1;
+            scrollToMatch(int(it - m_matches.cbegin()));
+        }
+    }
+    emitSearchChanged(); // when the search ended with nothing below, it takes the first
     updateRowsFrom(firstChangedRow);
 }
 
@@ -1287,13 +1517,20 @@ void OutputView::emitSearchChanged()
 {
     const int count = matchCount();
     const bool searching = isSearching();
+    const int progress = searching ? searchProgress() : 0;
     if (count == m_emittedCount && m_currentMatch == m_emittedIndex &&
-        searching == m_emittedSearching) {
+        searching == m_emittedSearching && progress == m_emittedProgress) {
+        return;
+    }
+    if (!searching && m_jumpFromRow >= 0 && !m_matches.isEmpty()) {
+        m_jumpFromRow = -1; // nothing at or below where we were: the first, as find wraps
+        scrollToMatch(0); // emits again, with the current match
         return;
     }
     m_emittedCount = count;
     m_emittedIndex = m_currentMatch;
     m_emittedSearching = searching;
+    m_emittedProgress = progress;
     Q_EMIT searchChanged(m_currentMatch, count, searching);
 }
 
@@ -1302,6 +1539,23 @@ void OutputView::scrollToMatch(int index)
     m_currentMatch = index;
     const SearchMatch match = m_matches.at(index);
     updateFollowTail(false);
+    if (m_wrap) {
+        if (match.row < m_topRow || match.row >= m_topRow + rowsFitting(m_topRow) - 1) {
+            // About half a viewport of rows above it.
+            m_topRow = match.row;
+            for (int y = 0; m_topRow > displayStartRow();) {
+                y += rowLines(m_topRow - 1) * m_rowHeight;
+                if (y > viewport()->height() / 2) {
+                    break;
+                }
+                --m_topRow;
+            }
+        }
+        updateScrollBars();
+        viewport()->update();
+        emitSearchChanged();
+        return;
+    }
     const int page = fullRowsPerPage();
     if (match.row < m_topRow || match.row >= m_topRow + page) {
         m_topRow = match.row - page / 2;

@@ -5,12 +5,16 @@
 #include <QList>
 #include <QPointF>
 
+#include "process/outputsearch.h"
+
 #include <memory>
 #include <unordered_map>
 
 class OutputCapture;
+class QAction;
 class QTextCharFormat;
 class QTimer;
+class QToolButton;
 struct AnsiStyle;
 
 // The output pane of the Processes view. It lays out only the visible rows of an OutputCapture
@@ -40,6 +44,20 @@ public:
     bool followTail() const;
     void setFollowTail(bool follow);
 
+    // Long rows wrap at the viewport's width (scrolling still moves by rows) instead of
+    // scrolling sideways.
+    bool wrapsLines() const;
+    void setWrapLines(bool wrap);
+    // A gutter with each row's number in the whole output (evicted rows still count, so a
+    // number stays the line it was; a dropped-bytes marker takes a number too).
+    bool showsLineNumbers() const;
+    void setShowLineNumbers(bool show);
+    int lineNumberWidth() const; // of the gutter; 0 when hidden
+    // Rows below the view that arrived since following stopped: the "N new lines" hint.
+    qint64 newRowsBelow() const;
+    // Appended to the context menu (the view's toggles live with its owner).
+    void setExtraContextMenuActions(const QList<QAction *> &actions);
+
     // Rows are the capture's absolute row numbers. When the capture evicted data, the marker
     // that says so is row firstRow() - 1.
     qint64 topRow() const;
@@ -52,12 +70,18 @@ public:
     // The whole retained capture, without styles, for Save. Synchronous.
     QString plainText() const;
 
-    // Starts an incremental search of all rows, then keeps searching appended rows.
-    void setSearchText(const QString &text, Qt::CaseSensitivity cs = Qt::CaseInsensitive);
+    // Searches all rows off the GUI thread, then keeps searching appended rows. The first
+    // match at or below the top of the view (else the first one) becomes current as soon as
+    // it is found, as a browser's find does.
+    void setSearchText(const QString &text, Qt::CaseSensitivity cs = Qt::CaseInsensitive,
+                       bool regex = false);
     QString searchText() const;
+    // Why the regular expression does not compile; empty when it does.
+    QString searchError() const;
     int matchCount() const;
     int currentMatchIndex() const; // -1 when there is no current match
     bool isSearching() const;
+    int searchProgress() const; // percent of the output searched, while searching
     bool matchesCapped() const; // more than MaxMatches matches: the rest are not kept
 
     QSize sizeHint() const override;
@@ -97,12 +121,7 @@ private:
         qsizetype column = 0;
         friend auto operator<=>(const TextPosition &, const TextPosition &) = default;
     };
-    struct SearchMatch
-    {
-        qint64 row = 0;
-        qsizetype start = 0;
-        qsizetype length = 0;
-    };
+    using SearchMatch = OutputSearch::Match;
 
     qint64 displayStartRow() const;
     qint64 displayEndRow() const;
@@ -126,6 +145,14 @@ private:
     void onVerticalScroll(int value);
     void updateFollowTail(bool follow);
     void scheduleHorizontalUpdate();
+    void updateGutter();
+    void updateNewRowsHint();
+    void paintGutter(QPaintEvent *event);
+    qreal wrapWidth() const;
+    int rowLines(qint64 row); // visual lines of a row: 1 unless wrapping
+    qint64 tailTopRow(); // the top row that shows the last row at the bottom
+    int rowsFitting(qint64 from); // rows from `from` at least partly within the viewport
+    int rowTop(qint64 row); // y of a row at or below m_topRow, in viewport coordinates
 
     QTextCharFormat charFormat(const AnsiStyle &style) const;
     AnsiStyle stateBefore(qint64 row) const;
@@ -140,18 +167,23 @@ private:
     void selectWordAt(const TextPosition &pos);
     void autoScroll();
 
-    void resumeSearch();
-    void scanSearchSlice();
+    void onSearchFound(qint64 fromRow, const QList<OutputSearch::Match> &matches, bool capped);
     void emitSearchChanged();
     void scrollToMatch(int index);
 
     const OutputCapture *m_capture = nullptr;
     QTimer *m_frameTimer;
-    QTimer *m_searchTimer;
+    OutputSearch *m_search;
     QTimer *m_autoScrollTimer;
 
     qint64 m_topRow = 0;
     bool m_followTail = true;
+    bool m_wrap = false;
+    qint64 m_unfollowEndRow = 0; // displayEndRow() when following stopped
+    QWidget *m_gutter;
+    int m_gutterDigits = 0;
+    QToolButton *m_newRowsHint;
+    QList<QAction *> m_extraActions;
     bool m_updatingScrollBars = false;
     bool m_scrollBarsDirty = false;
     bool m_horizontalUpdatePending = false;
@@ -171,13 +203,13 @@ private:
     QElapsedTimer m_sinceDoubleClick;
     QPointF m_doubleClickPos;
 
-    QString m_searchText;
-    Qt::CaseSensitivity m_caseSensitivity = Qt::CaseInsensitive;
+    OutputSearch::Pattern m_pattern;
     QList<SearchMatch> m_matches;
     int m_currentMatch = -1;
     bool m_matchesCapped = false;
-    qint64 m_searchNextRow = 0;
+    qint64 m_jumpFromRow = -1; // typing: the first match at or below this row becomes current
     int m_emittedIndex = -1;
     int m_emittedCount = 0;
     bool m_emittedSearching = false;
+    int m_emittedProgress = 0;
 };

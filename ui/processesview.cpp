@@ -80,6 +80,8 @@ public:
 };
 
 const QString saveFolderKey = QStringLiteral("output/lastSaveFolder");
+const QString wrapLinesKey = QStringLiteral("output/wrapLines");
+const QString lineNumbersKey = QStringLiteral("output/lineNumbers");
 
 } // namespace
 
@@ -395,6 +397,15 @@ QWidget *ProcessesView::createOutputPane()
     auto *next = toolButton(QStringLiteral("nextMatchButton"), tr("Next"), pane);
     next->setArrowType(Qt::DownArrow);
     next->setToolTip(tr("Next match (F3, Enter)"));
+    // "Aa" and ".*" as in most editors' find bars; the tooltips say what they are.
+    m_matchCase = toolButton(QStringLiteral("matchCaseButton"), QStringLiteral("Aa"), pane);
+    m_matchCase->setCheckable(true);
+    m_matchCase->setAccessibleName(tr("Match case"));
+    m_matchCase->setToolTip(tr("Match case"));
+    m_regex = toolButton(QStringLiteral("regexButton"), QStringLiteral(".*"), pane);
+    m_regex->setCheckable(true);
+    m_regex->setAccessibleName(tr("Regular expression"));
+    m_regex->setToolTip(tr("Regular expression (Perl syntax, as grep -P)"));
     m_matches = new QLabel(pane);
     m_matches->setObjectName(QStringLiteral("matchCount"));
     m_matches->setMinimumWidth(90);
@@ -415,6 +426,8 @@ QWidget *ProcessesView::createOutputPane()
     m_outputTitle->setMinimumWidth(40);
     header->addWidget(m_outputTitle);
     header->addWidget(m_search);
+    header->addWidget(m_matchCase);
+    header->addWidget(m_regex);
     header->addWidget(previous);
     header->addWidget(next);
     header->addWidget(m_matches);
@@ -424,11 +437,52 @@ QWidget *ProcessesView::createOutputPane()
     header->addWidget(m_aiToggle);
 
     m_output = new OutputView(pane);
+    // Alt+Z as in VS Code and Kate's "dynamic word wrap"; both remembered across restarts.
+    m_wrapAction = new QAction(tr("Wrap Long Lines"), this);
+    m_wrapAction->setObjectName(QStringLiteral("wrapLinesAction"));
+    m_wrapAction->setCheckable(true);
+    m_wrapAction->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Z));
+    m_wrapAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_lineNumbersAction = new QAction(tr("Show Line Numbers"), this);
+    m_lineNumbersAction->setObjectName(QStringLiteral("lineNumbersAction"));
+    m_lineNumbersAction->setCheckable(true);
+    m_lineNumbersAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+    m_lineNumbersAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    addActions({m_wrapAction, m_lineNumbersAction});
+    {
+        const QSettings settings;
+        m_wrapAction->setChecked(settings.value(wrapLinesKey, false).toBool());
+        m_lineNumbersAction->setChecked(settings.value(lineNumbersKey, false).toBool());
+    }
+    m_output->setWrapLines(m_wrapAction->isChecked());
+    m_output->setShowLineNumbers(m_lineNumbersAction->isChecked());
+    m_output->setExtraContextMenuActions({m_wrapAction, m_lineNumbersAction});
+    connect(m_wrapAction, &QAction::toggled, this, [this](bool wrap) {
+        m_output->setWrapLines(wrap);
+        m_aiText->setLineWrapMode(wrap ? QPlainTextEdit::WidgetWidth : QPlainTextEdit::NoWrap);
+        QSettings().setValue(wrapLinesKey, wrap);
+    });
+    connect(m_lineNumbersAction, &QAction::toggled, this, [this](bool show) {
+        m_output->setShowLineNumbers(show);
+        QSettings().setValue(lineNumbersKey, show);
+    });
+    auto *viewOptions = new QToolButton(pane);
+    viewOptions->setObjectName(QStringLiteral("outputViewOptions"));
+    viewOptions->setText(tr("View"));
+    viewOptions->setAccessibleName(tr("Output view options"));
+    viewOptions->setToolTip(tr("Wrap long lines (Alt+Z), line numbers (Ctrl+Shift+L)"));
+    viewOptions->setAutoRaise(true);
+    viewOptions->setPopupMode(QToolButton::InstantPopup);
+    auto *viewMenu = new QMenu(viewOptions);
+    viewMenu->addActions({m_wrapAction, m_lineNumbersAction});
+    viewOptions->setMenu(viewMenu);
+    header->addWidget(viewOptions);
     m_aiText = new QPlainTextEdit(pane);
     m_aiText->setObjectName(QStringLiteral("aiClientText"));
     m_aiText->setAccessibleName(tr("Output as an AI client sees it"));
     m_aiText->setReadOnly(true);
-    m_aiText->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_aiText->setLineWrapMode(m_wrapAction->isChecked() ? QPlainTextEdit::WidgetWidth
+                                                        : QPlainTextEdit::NoWrap);
     m_aiText->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_aiSummary = new QLabel(pane);
     m_aiSummary->setObjectName(QStringLiteral("aiClientSummary"));
@@ -459,12 +513,9 @@ QWidget *ProcessesView::createOutputPane()
 
     connect(m_output, &OutputView::followTailChanged, m_followButton, &QToolButton::setChecked);
     connect(m_followButton, &QToolButton::toggled, m_output, &OutputView::setFollowTail);
-    connect(m_search, &QLineEdit::textChanged, this, [this](const QString &text) {
-        m_output->setSearchText(text);
-        if (isAiClientView()) {
-            findInAiText(AiFind::First);
-        }
-    });
+    connect(m_search, &QLineEdit::textChanged, this, &ProcessesView::applySearch);
+    connect(m_matchCase, &QToolButton::toggled, this, &ProcessesView::applySearch);
+    connect(m_regex, &QToolButton::toggled, this, &ProcessesView::applySearch);
     const auto findNext = [this] {
         if (isAiClientView()) {
             findInAiText(AiFind::Next);
@@ -523,15 +574,7 @@ QWidget *ProcessesView::createOutputPane()
                 if (isAiClientView()) {
                     return; // the AI text's own search owns the label
                 }
-                if (m_output->searchText().isEmpty()) {
-                    m_matches->clear();
-                } else if (count == 0) {
-                    m_matches->setText(searching ? tr("Searching…") : tr("No matches"));
-                } else {
-                    // Before Enter or F3 (current < 0) only the count: following the tail is
-                    // not interrupted by typing.
-                    m_matches->setText(matchText(current, count, m_output->matchesCapped()));
-                }
+                showSearchState(current, count, searching);
             });
     return pane;
 }
@@ -723,7 +766,7 @@ void ProcessesView::openOutput(const QString &id)
                                    : id);
     m_capture = std::make_unique<OutputCapture>(m_captureCap);
     m_output->setCapture(m_capture.get());
-    m_output->setSearchText(m_search->text());
+    applySearch();
     m_stream = m_client->openStream(id, 0, this);
     connect(m_stream, &ProcessOutputStream::dataReceived, this,
             [this](qint64, const QByteArray &data) {
@@ -983,19 +1026,25 @@ void ProcessesView::setConnectionProblem(const QString &problem)
 
 void ProcessesView::findInAiText(AiFind how)
 {
-    const QString needle = m_search->text();
     if (!isAiClientView()) {
         return;
     }
-    if (needle.isEmpty()) {
+    const OutputSearch::Pattern pattern = searchPattern();
+    if (pattern.isEmpty()) {
         m_matches->clear();
         return;
     }
+    if (!pattern.isValid()) {
+        showSearchState(-1, 0, false);
+        return;
+    }
+    // At most 32 KiB of text (the head and the tail): searched here, at once.
     const QString text = m_aiText->toPlainText();
     QList<qsizetype> starts;
-    for (qsizetype at = text.indexOf(needle, 0, Qt::CaseInsensitive); at >= 0;
-         at = text.indexOf(needle, at + 1, Qt::CaseInsensitive)) {
-        starts.append(at);
+    QList<qsizetype> lengths;
+    for (const auto &[start, length] : pattern.findAll(text)) {
+        starts.append(start);
+        lengths.append(length);
     }
     if (starts.isEmpty()) {
         m_matches->setText(tr("No matches"));
@@ -1021,9 +1070,44 @@ void ProcessesView::findInAiText(AiFind how)
     }
     QTextCursor select(m_aiText->document());
     select.setPosition(int(starts.at(index)));
-    select.setPosition(int(starts.at(index) + needle.size()), QTextCursor::KeepAnchor);
+    select.setPosition(int(starts.at(index) + lengths.at(index)), QTextCursor::KeepAnchor);
     m_aiText->setTextCursor(select);
     m_aiText->ensureCursorVisible();
+}
+
+OutputSearch::Pattern ProcessesView::searchPattern() const
+{
+    return OutputSearch::Pattern(m_search->text(), m_matchCase->isChecked(), m_regex->isChecked());
+}
+
+void ProcessesView::applySearch()
+{
+    m_output->setSearchText(m_search->text(),
+                            m_matchCase->isChecked() ? Qt::CaseSensitive : Qt::CaseInsensitive,
+                            m_regex->isChecked());
+    if (isAiClientView()) {
+        findInAiText(AiFind::First);
+    }
+}
+
+void ProcessesView::showSearchState(int current, int count, bool searching)
+{
+    const OutputSearch::Pattern pattern = searchPattern();
+    const QString error = pattern.errorString();
+    // The reason goes where the eye is: on the box and on the label beside it.
+    m_search->setToolTip(error.isEmpty() ? QString()
+                                         : tr("Invalid regular expression: %1").arg(error));
+    m_matches->setToolTip(m_search->toolTip());
+    if (pattern.isEmpty()) {
+        m_matches->clear();
+    } else if (!error.isEmpty()) {
+        m_matches->setText(tr("Invalid pattern"));
+    } else if (count == 0) {
+        m_matches->setText(searching ? tr("Searching… %1%").arg(m_output->searchProgress())
+                                     : tr("No matches"));
+    } else {
+        m_matches->setText(matchText(current, count, m_output->matchesCapped()));
+    }
 }
 
 QString ProcessesView::matchText(int current, int count, bool capped)

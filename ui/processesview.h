@@ -1,5 +1,7 @@
 #pragma once
 
+#include "process/outputsearch.h"
+
 #include "process/processclient.h"
 
 #include <QPointer>
@@ -106,6 +108,9 @@ private:
     // is searched here, at once. Count only recounts (after a refresh).
     enum class AiFind { First, Next, Previous, Count };
     void findInAiText(AiFind how);
+    OutputSearch::Pattern searchPattern() const;
+    void applySearch();
+    void showSearchState(int current, int count, bool searching);
     // "3 matches", "2 of 3", with "+" when the search stopped at its cap.
     static QString matchText(int current, int count, bool capped);
 
@@ -132,6 +137,8 @@ private:
     QToolButton *m_aiToggle;
     QToolButton *m_followButton;
     QLineEdit *m_search;
+    QToolButton *m_matchCase;
+    QToolButton *m_regex;
     QLabel *m_matches;
     QLabel *m_banner;
     QTimer *m_aiRefresh;
@@ -143,6 +150,8 @@ private:
     QAction *m_clearExitedAction;
     QAction *m_saveAction;
     QAction *m_findAction;
+    QAction *m_wrapAction;
+    QAction *m_lineNumbersAction;
 
     QString m_outputId;
     QString m_pendingSelection; // started here; select it when the watch delivers its row
