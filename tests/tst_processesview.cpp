@@ -20,6 +20,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -30,6 +31,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QToolButton>
 
 #include <csignal>
@@ -443,6 +445,65 @@ private Q_SLOTS:
         QVERIFY(m_view->exitBannerText().endsWith(QLatin1String(", sent by you.")));
         QCOMPARE(stateOf(id), QStringLiteral("Killed (SIGKILL)"));
         QVERIFY(!kill->isEnabled());
+    }
+
+    void cpuAndMemoryColumnsFromProc()
+    {
+        QTableView *table = m_view->table();
+        QVERIFY(table->isColumnHidden(ProcessListModel::PidColumn)); // hidden until asked for
+        QVERIFY(table->isColumnHidden(ProcessListModel::CpuColumn));
+        // The header's context menu shows them; the choice is remembered.
+        const auto choose = [&](const QString &title) {
+            QTimer::singleShot(0, this, [title] {
+                auto *menu = qobject_cast<QMenu *>(QApplication::activePopupWidget());
+                QVERIFY(menu);
+                for (QAction *action : menu->actions()) {
+                    if (action->text() == title) {
+                        action->trigger();
+                    }
+                }
+                menu->close();
+            });
+            Q_EMIT table->horizontalHeader()->customContextMenuRequested(QPoint(4, 4));
+        };
+        choose(QStringLiteral("CPU"));
+        choose(QStringLiteral("Memory"));
+        choose(QStringLiteral("PID"));
+        QVERIFY(!table->isColumnHidden(ProcessListModel::CpuColumn));
+        QVERIFY(!table->isColumnHidden(ProcessListModel::MemoryColumn));
+        QVERIFY(!table->isColumnHidden(ProcessListModel::PidColumn));
+        QVERIFY(!QSettings()
+                         .value(QStringLiteral("processes/hiddenColumns"))
+                         .toList()
+                         .contains(int(ProcessListModel::CpuColumn)));
+
+        ProcessClient::StartRequest request;
+        request.command = QStringLiteral("while :; do :; done");
+        m_view->startProcess(request);
+        QTRY_VERIFY(!m_view->selectedProcessId().isEmpty());
+        const QString id = m_view->selectedProcessId();
+        const auto cell = [&](int column) {
+            const int row = m_view->model()->rowOf(id);
+            return m_view->model()->index(row, column).data().toString();
+        };
+        QTRY_VERIFY(!cell(ProcessListModel::PidColumn).isEmpty());
+        // Two samples 2 s apart give a CPU share: a busy loop is near one core.
+        QTRY_VERIFY_WITH_TIMEOUT(!cell(ProcessListModel::CpuColumn).isEmpty(), 15000);
+        const int row = m_view->model()->rowOf(id);
+        const double cpu = m_view->model()
+                                   ->index(row, ProcessListModel::CpuColumn)
+                                   .data(ProcessListModel::SortRole)
+                                   .toDouble();
+        QVERIFY2(cpu > 20, qPrintable(cell(ProcessListModel::CpuColumn)));
+        QVERIFY(cell(ProcessListModel::MemoryColumn).contains(QLatin1String("iB")));
+        m_client->signalProcess(id, QStringLiteral("kill"));
+        QTRY_VERIFY(!m_view->model()->processById(id)->running);
+        QTRY_COMPARE(cell(ProcessListModel::CpuColumn), QString());
+        for (const QString &title :
+             {QStringLiteral("CPU"), QStringLiteral("Memory"), QStringLiteral("PID")}) {
+            choose(title);
+        }
+        QVERIFY(table->isColumnHidden(ProcessListModel::CpuColumn));
     }
 
     void terminateShowsTerminatingUntilTheProcessEnds()

@@ -5,6 +5,7 @@
 #include "process/processlistmodel.h"
 
 #include <QAbstractItemModelTester>
+#include <QSignalSpy>
 #include <QTest>
 
 #include <csignal>
@@ -73,6 +74,57 @@ private Q_SLOTS:
         model.removeProcess(QStringLiteral("c"));
         model.clear();
         QCOMPARE(model.rowCount(), 0);
+    }
+
+    void resourceColumns()
+    {
+        ManualClock clock;
+        ProcessListModel model(&clock);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        ProcessInfo busy = running(QStringLiteral("a"));
+        busy.pid = 4242;
+        ProcessInfo idle = running(QStringLiteral("b"));
+        idle.pid = 77;
+        ProcessInfo done = exited(QStringLiteral("c"), 0);
+        done.pid = 4242; // a pid the kernel gave again: the exited row shows nothing
+        model.setProcesses({busy, idle, done});
+        QCOMPARE(model.headerData(ProcessListModel::PidColumn, Qt::Horizontal).toString(),
+                 QStringLiteral("PID"));
+        QCOMPARE(model.runningPids(), (QList<qint64> {4242, 77}));
+        const auto text = [&](int row, int column) {
+            return model.index(row, column).data().toString();
+        };
+        QCOMPARE(text(0, ProcessListModel::PidColumn), QStringLiteral("4242")); // no separator
+        QCOMPARE(text(0, ProcessListModel::CpuColumn), QString()); // not sampled yet
+
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.setResourceUsage({{4242, {12.34, 5 * 1024 * 1024}}, {77, {-1, 1536}}});
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(changed.first().at(0).toModelIndex().column(), int(ProcessListModel::CpuColumn));
+        QCOMPARE(changed.first().at(1).toModelIndex().column(),
+                 int(ProcessListModel::MemoryColumn));
+        QCOMPARE(text(0, ProcessListModel::CpuColumn), QStringLiteral("12.3 %"));
+        QCOMPARE(text(0, ProcessListModel::MemoryColumn), QStringLiteral("5.0 MiB"));
+        QCOMPARE(text(1, ProcessListModel::CpuColumn), QString()); // one sample: no CPU yet
+        QCOMPARE(text(1, ProcessListModel::MemoryColumn), QStringLiteral("1.5 KiB"));
+        QCOMPARE(text(2, ProcessListModel::CpuColumn), QString());
+        QCOMPARE(text(2, ProcessListModel::MemoryColumn), QString());
+        QCOMPARE(model.index(0, ProcessListModel::MemoryColumn)
+                         .data(ProcessListModel::SortRole)
+                         .toLongLong(),
+                 5 * 1024 * 1024);
+        QVERIFY(model.index(0, ProcessListModel::CpuColumn)
+                        .data(Qt::TextAlignmentRole)
+                        .value<Qt::Alignment>() &
+                Qt::AlignRight);
+        // German: a decimal comma, as every number of the app.
+        QLocale::setDefault(QLocale(QLocale::German));
+        QCOMPARE(text(0, ProcessListModel::CpuColumn), QStringLiteral("12,3 %"));
+        QCOMPARE(text(0, ProcessListModel::MemoryColumn), QStringLiteral("5,0 MiB"));
+        QLocale::setDefault(QLocale::c());
+        model.setResourceUsage({});
+        QCOMPARE(text(0, ProcessListModel::CpuColumn), QString());
     }
 
     void stateTexts_data()

@@ -1319,6 +1319,24 @@ Token-Datei: %2</translation>
         <source>Ended by %1 after %2, %3.</source>
         <translation>Nach %2 durch %1 abgebrochen, %3.</translation>
     </message>
+    <message>
+        <source>%1 %</source>
+        <extracomment>CPU use of a process, percent of one core; %1 is the number</extracomment>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>PID</source>
+        <translation>PID</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <extracomment>resident memory (RSS) of the process group</extracomment>
+        <translation>Speicher</translation>
+    </message>
 </context>
 <context>
     <name>ProcessesView</name>

@@ -82,6 +82,8 @@ public:
 const QString saveFolderKey = QStringLiteral("output/lastSaveFolder");
 const QString wrapLinesKey = QStringLiteral("output/wrapLines");
 const QString lineNumbersKey = QStringLiteral("output/lineNumbers");
+const QString hiddenColumnsKey = QStringLiteral("processes/hiddenColumns");
+constexpr int ResourceIntervalMs = 2000; // as top's default is 3 s; 2 s keeps CPU% steady
 
 } // namespace
 
@@ -168,6 +170,43 @@ ProcessesView::ProcessesView(QWidget *parent)
     m_table->horizontalHeader()->setSectionResizeMode(ProcessListModel::WorkDirColumn,
                                                       QHeaderView::Interactive);
     m_table->setColumnWidth(ProcessListModel::WorkDirColumn, 220);
+    // Optional columns, chosen from the header's context menu and remembered.
+    {
+        const QVariant stored = QSettings().value(hiddenColumnsKey);
+        const QVariantList hidden = stored.isValid()
+                ? stored.toList()
+                : QVariantList {int(ProcessListModel::PidColumn), int(ProcessListModel::CpuColumn),
+                                int(ProcessListModel::MemoryColumn)};
+        for (const QVariant &column : hidden) {
+            if (column.toInt() != ProcessListModel::CommandColumn) {
+                m_table->setColumnHidden(column.toInt(), true);
+            }
+        }
+    }
+    m_table->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table->horizontalHeader(), &QHeaderView::customContextMenuRequested, this,
+            [this](const QPoint &pos) {
+                QMenu menu(this);
+                menu.setObjectName(QStringLiteral("columnsMenu"));
+                for (int column = 0; column < ProcessListModel::ColumnCount; ++column) {
+                    if (column == ProcessListModel::CommandColumn) {
+                        continue; // a row without its command says nothing
+                    }
+                    QAction *action =
+                            menu.addAction(m_model->headerData(column, Qt::Horizontal).toString());
+                    action->setCheckable(true);
+                    action->setChecked(!m_table->isColumnHidden(column));
+                    connect(action, &QAction::toggled, this,
+                            [this, column](bool shown) { setColumnShown(column, shown); });
+                }
+                menu.exec(m_table->horizontalHeader()->viewport()->mapToGlobal(pos));
+            });
+    m_resources = new ProcessResources(nullptr, this);
+    m_resourceTimer = new QTimer(this);
+    m_resourceTimer->setInterval(ResourceIntervalMs);
+    connect(m_resourceTimer, &QTimer::timeout, this,
+            [this] { m_resources->sample(m_model->runningPids()); });
+    connect(m_resources, &ProcessResources::sampled, m_model, &ProcessListModel::setResourceUsage);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ProcessesView::onSelectionChanged);
     connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint &pos) {
@@ -591,8 +630,10 @@ void ProcessesView::setClient(ProcessClient *client, bool local)
         m_watch = nullptr;
     }
     m_model->clear();
+    m_model->setResourceUsage({});
     m_client = client;
     m_local = local;
+    updateResourceSampling();
     m_startedHere.clear();
     m_finishedIds.clear();
     m_requests.clear();
@@ -1073,6 +1114,33 @@ void ProcessesView::findInAiText(AiFind how)
     select.setPosition(int(starts.at(index) + lengths.at(index)), QTextCursor::KeepAnchor);
     m_aiText->setTextCursor(select);
     m_aiText->ensureCursorVisible();
+}
+
+void ProcessesView::setColumnShown(int column, bool shown)
+{
+    m_table->setColumnHidden(column, !shown);
+    QVariantList hidden;
+    for (int c = 0; c < ProcessListModel::ColumnCount; ++c) {
+        if (m_table->isColumnHidden(c)) {
+            hidden.append(c);
+        }
+    }
+    QSettings().setValue(hiddenColumnsKey, hidden);
+    updateResourceSampling();
+}
+
+// /proc describes this machine: a remote agent's pids are not ours to read.
+void ProcessesView::updateResourceSampling()
+{
+    const bool wanted = m_local && m_client &&
+            (!m_table->isColumnHidden(ProcessListModel::CpuColumn) ||
+             !m_table->isColumnHidden(ProcessListModel::MemoryColumn));
+    if (wanted && !m_resourceTimer->isActive()) {
+        m_resourceTimer->start();
+        m_resources->sample(m_model->runningPids()); // the baseline for the first CPU value
+    } else if (!wanted) {
+        m_resourceTimer->stop();
+    }
 }
 
 OutputSearch::Pattern ProcessesView::searchPattern() const

@@ -3,6 +3,7 @@
 #include "process/outputsearch.h"
 
 #include "process/processclient.h"
+#include "process/processresources.h"
 
 #include <QPointer>
 #include <QSet>
@@ -108,6 +109,8 @@ private:
     // is searched here, at once. Count only recounts (after a refresh).
     enum class AiFind { First, Next, Previous, Count };
     void findInAiText(AiFind how);
+    void setColumnShown(int column, bool shown);
+    void updateResourceSampling();
     OutputSearch::Pattern searchPattern() const;
     void applySearch();
     void showSearchState(int current, int count, bool searching);
@@ -142,6 +145,8 @@ private:
     QLabel *m_matches;
     QLabel *m_banner;
     QTimer *m_aiRefresh;
+    ProcessResources *m_resources;
+    QTimer *m_resourceTimer;
 
     QAction *m_startAction;
     QAction *m_terminateAction;

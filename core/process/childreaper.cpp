@@ -1,4 +1,5 @@
 #include "childreaper.h"
+#include "processresources.h"
 
 #include <QDir>
 #include <QFile>
@@ -24,35 +25,11 @@ QSet<qint64> &managedChildren()
     return pids;
 }
 
-struct ProcStat
-{
-    qint64 pid = 0;
-    qint64 parent = 0;
-    char state = '?';
-};
+using ProcStat = ProcessResources::Stat;
 
-// Fields of /proc/PID/stat after the parenthesised command name, which may itself hold
-// spaces and parentheses: "state ppid ...".
 std::optional<ProcStat> readStat(qint64 pid)
 {
-    QFile file(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!file.open(QIODevice::ReadOnly)) {
-        return std::nullopt;
-    }
-    const QByteArray line = file.readAll();
-    const qsizetype close = line.lastIndexOf(')');
-    if (close < 0 || close + 4 >= line.size()) {
-        return std::nullopt;
-    }
-    const QList<QByteArray> fields = line.mid(close + 2).split(' ');
-    if (fields.size() < 2) {
-        return std::nullopt;
-    }
-    ProcStat stat;
-    stat.pid = pid;
-    stat.state = fields.at(0).isEmpty() ? '?' : fields.at(0).at(0);
-    stat.parent = fields.at(1).toLongLong();
-    return stat;
+    return ProcessResources::readStat(pid);
 }
 
 QList<ProcStat> allProcesses()

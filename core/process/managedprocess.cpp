@@ -2,6 +2,7 @@
 
 #include "childreaper.h"
 #include "common/clock.h"
+#include "processresources.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -17,28 +18,6 @@
 #include <unistd.h>
 
 Q_DECLARE_LOGGING_CATEGORY(lcProcess)
-
-namespace {
-
-// The pgrp field of /proc/PID/stat: the fifth field, after the parenthesised command name
-// (which may itself contain spaces and parentheses).
-qint64 processGroupOf(const QString &statPath)
-{
-    QFile stat(statPath);
-    if (!stat.open(QIODevice::ReadOnly)) {
-        return -1;
-    }
-    const QByteArray line = stat.readAll();
-    const qsizetype close = line.lastIndexOf(')');
-    if (close < 0) {
-        return -1;
-    }
-    const QList<QByteArray> fields = line.mid(close + 2).split(' ');
-    // fields: state ppid pgrp ...
-    return fields.size() > 2 ? fields.at(2).toLongLong() : -1;
-}
-
-} // namespace
 
 ManagedProcess::ManagedProcess(Spec spec, Clock *clock, QObject *parent)
     : QObject(parent)
@@ -216,10 +195,14 @@ bool ManagedProcess::groupHasMembers() const
     // the group is still ours.
     QDirIterator it(QStringLiteral("/proc"), QDir::Dirs | QDir::NoDotAndDotDot);
     while (it.hasNext()) {
-        const QString dir = it.next();
+        it.next();
         bool numeric = false;
-        it.fileName().toLongLong(&numeric);
-        if (numeric && processGroupOf(dir + QStringLiteral("/stat")) == m_info.pid) {
+        const qint64 pid = it.fileName().toLongLong(&numeric);
+        if (!numeric) {
+            continue;
+        }
+        const auto stat = ProcessResources::readStat(pid);
+        if (stat && stat->group == m_info.pid) {
             return true;
         }
     }

@@ -136,6 +136,12 @@ QVariant ProcessListModel::data(const QModelIndex &index, int role) const
             return p.startedAtMSecs;
         case DurationColumn:
             return duration;
+        case PidColumn:
+            return p.pid;
+        case CpuColumn:
+            return m_usage.value(p.pid).cpuPercent;
+        case MemoryColumn:
+            return m_usage.value(p.pid).rssBytes;
         default:
             return data(index, Qt::DisplayRole);
         }
@@ -156,12 +162,60 @@ QVariant ProcessListModel::data(const QModelIndex &index, int role) const
                                       QLocale::ShortFormat);
         case DurationColumn:
             return durationText(duration);
+        case PidColumn:
+            return p.pid > 0 ? QLocale().toString(p.pid).remove(QLocale().groupSeparator())
+                             : QString();
+        case CpuColumn: {
+            const auto usage = m_usage.constFind(p.pid);
+            return p.running && usage != m_usage.cend() ? cpuText(usage->cpuPercent) : QString();
+        }
+        case MemoryColumn: {
+            const auto usage = m_usage.constFind(p.pid);
+            return p.running && usage != m_usage.cend()
+                    ? QLocale().formattedDataSize(usage->rssBytes, 1)
+                    : QString();
+        }
+        default:
+            return {};
+        }
+    case Qt::TextAlignmentRole:
+        switch (index.column()) {
+        case PidColumn:
+        case CpuColumn:
+        case MemoryColumn:
+            return QVariant(Qt::AlignRight | Qt::AlignVCenter); // numbers line up
         default:
             return {};
         }
     default:
         return {};
     }
+}
+
+void ProcessListModel::setResourceUsage(const QHash<qint64, ProcessResources::Usage> &usage)
+{
+    m_usage = usage;
+    if (!m_rows.isEmpty()) {
+        Q_EMIT dataChanged(index(0, CpuColumn), index(int(m_rows.size()) - 1, MemoryColumn),
+                           {Qt::DisplayRole, SortRole});
+    }
+}
+
+QList<qint64> ProcessListModel::runningPids() const
+{
+    QList<qint64> pids;
+    for (const ProcessInfo &p : m_rows) {
+        if (p.running && p.pid > 0) {
+            pids.append(p.pid);
+        }
+    }
+    return pids;
+}
+
+QString ProcessListModel::cpuText(double percent)
+{
+    //: CPU use of a process, percent of one core; %1 is the number
+    return percent < 0 ? QString() : tr("%1 %").arg(QLocale().toString(percent, 'f', 1));
 }
 
 QVariant ProcessListModel::headerData(int section, Qt::Orientation orientation, int role) const
@@ -184,6 +238,13 @@ QVariant ProcessListModel::headerData(int section, Qt::Orientation orientation, 
         return tr("Started");
     case DurationColumn:
         return tr("Duration");
+    case PidColumn:
+        return tr("PID");
+    case CpuColumn:
+        return tr("CPU");
+    case MemoryColumn:
+        //: resident memory (RSS) of the process group
+        return tr("Memory");
     default:
         return {};
     }

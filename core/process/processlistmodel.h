@@ -1,6 +1,7 @@
 #pragma once
 
 #include "processinfo.h"
+#include "processresources.h"
 
 #include <QAbstractTableModel>
 #include <QSet>
@@ -22,6 +23,11 @@ public:
         StateColumn,
         StartedColumn,
         DurationColumn,
+        // Optional (hidden by default in the view): the pid from the watch stream; CPU and
+        // memory of the process group, for this machine's agent only (setResourceUsage()).
+        PidColumn,
+        CpuColumn,
+        MemoryColumn,
         ColumnCount
     };
     enum Role {
@@ -49,6 +55,13 @@ public:
     int exitedCount() const;
     int runningCount() const { return int(m_rows.size()) - exitedCount(); }
 
+    // By group leader pid, as ProcessResources samples it; rows of other pids show nothing.
+    void setResourceUsage(const QHash<qint64, ProcessResources::Usage> &usage);
+    // The running processes' pids, the groups to sample.
+    QList<qint64> runningPids() const;
+    // "12.5 %" in the locale's way; "" before the second sample.
+    static QString cpuText(double percent);
+
     int rowOf(const QString &id) const;
     ProcessInfo process(int row) const { return m_rows.at(row); }
     std::optional<ProcessInfo> processById(const QString &id) const;
@@ -66,5 +79,6 @@ private:
     Clock *m_clock;
     QList<ProcessInfo> m_rows;
     QSet<QString> m_cleared; // exited ids cleared by the user, until the agent forgets them
+    QHash<qint64, ProcessResources::Usage> m_usage;
     QTimer m_ticker;
 };
