@@ -111,6 +111,32 @@ private Q_SLOTS:
         QCOMPARE(model.sourceText(builtin), QStringLiteral("built-in"));
     }
 
+    void lookalikeRowsShowTheirPath()
+    {
+        ContextResourceModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setFixedRoots({}, QStringLiteral("/w"));
+        const ContextResource api = resource(ResourceKind::InstructionFile,
+                                             QStringLiteral("/w/services/api/AGENTS.md"));
+        ContextResource user =
+                resource(ResourceKind::InstructionFile, QStringLiteral("/u/proj/AGENTS.md"));
+        user.sourcePath = QStringLiteral("/u");
+        const auto name = [&](const ContextResource &r) {
+            return model.indexOf(r.id).data().toString();
+        };
+        model.setSnapshot(snapshot(1, {agents, claude, api, user}));
+        QCOMPARE(name(agents), QStringLiteral("AGENTS.md")); // at its root
+        QCOMPARE(name(api), QStringLiteral("services/api/AGENTS.md"));
+        QCOMPARE(name(user), QStringLiteral("proj/AGENTS.md")); // relative to the user's root
+        QCOMPARE(name(claude), QStringLiteral("CLAUDE.md")); // alone: its name is enough
+        // Once the lookalikes are gone, the name is enough again; the row says so too.
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.setSnapshot(snapshot(2, {agents, claude}));
+        QCOMPARE(name(agents), QStringLiteral("AGENTS.md"));
+        QVERIFY(!changed.isEmpty());
+    }
+
     void incrementalUpdateKeepsPersistentIndexes()
     {
         ContextResourceModel model;

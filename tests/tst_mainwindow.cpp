@@ -179,7 +179,7 @@ private Q_SLOTS:
             window.show();
             QVERIFY(QTest::qWaitForWindowExposed(&window));
             // restoreGeometry() clamps to the screen: the offscreen one is 800x600.
-            window.resize(700, 500);
+            window.resize(780, 500);
             window.setCurrentPage(MainWindow::RunnersPage);
             window.sidebar()->hide();
             window.close();
@@ -187,7 +187,7 @@ private Q_SLOTS:
         MainWindow again(&theme);
         again.show();
         QVERIFY(QTest::qWaitForWindowExposed(&again));
-        QCOMPARE(again.size(), QSize(700, 500));
+        QCOMPARE(again.size(), QSize(780, 500));
         QCOMPARE(again.currentPage(), MainWindow::RunnersPage);
         QVERIFY(!again.sidebar()->isVisible());
     }

@@ -812,18 +812,6 @@ KSyntaxHighlighting %4</translation>
         <translation>SHA-256 des Inhalts: %1</translation>
     </message>
     <message>
-        <source>%1
-from the %2</source>
-        <translation>%1
-aus dem %2</translation>
-    </message>
-    <message>
-        <source>%1
-from your scan root %2</source>
-        <translation>%1
-aus Ihrer Suchwurzel %2</translation>
-    </message>
-    <message>
         <source>Name: %1</source>
         <translation>Name: %1</translation>
     </message>
@@ -934,6 +922,25 @@ aus Ihrer Suchwurzel %2</translation>
     <message>
         <source>Could not restore your scan root %1: %2</source>
         <translation>Ihre Suchwurzel %1 konnte nicht wiederhergestellt werden: %2</translation>
+    </message>
+    <message>
+        <source>Where it was found</source>
+        <translation>Wo sie gefunden wurde</translation>
+    </message>
+    <message>
+        <source>from the %1</source>
+        <translation>aus: %1</translation>
+    </message>
+    <message>
+        <source>from your scan root %1</source>
+        <translation>aus Ihrer Suchwurzel %1</translation>
+    </message>
+</context>
+<context>
+    <name>ElidedLabel</name>
+    <message>
+        <source>&amp;Copy</source>
+        <translation>&amp;Kopieren</translation>
     </message>
 </context>
 <context>

@@ -1,5 +1,7 @@
 #include "contextview.h"
 
+#include "elidedlabel.h"
+
 #include "contextpushpanel.h"
 #include "contextresourcefiltermodel.h"
 #include "emptystatepage.h"
@@ -35,6 +37,8 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -64,6 +68,14 @@ QLabel *valueLabel(const QString &objectName, const QString &accessibleName, QWi
     label->setAccessibleName(accessibleName);
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
     label->setWordWrap(true);
+    return label;
+}
+
+ElidedLabel *elidedLabel(const QString &objectName, const QString &accessibleName, QWidget *parent)
+{
+    auto *label = new ElidedLabel(parent);
+    label->setObjectName(objectName);
+    label->setAccessibleName(accessibleName);
     return label;
 }
 
@@ -146,7 +158,15 @@ ContextView::ContextView(QWidget *parent)
 
     auto *panes = new QSplitter(Qt::Horizontal, content);
     panes->setObjectName(QStringLiteral("contextSplitter"));
-    panes->addWidget(createSourcesPane(panes));
+    // The roots pane scrolls when a short window has no room for it (800x500 in German).
+    QWidget *sources = createSourcesPane(panes);
+    auto *sourcesScroll = new QScrollArea(panes);
+    sourcesScroll->setObjectName(QStringLiteral("scanRootsScroll"));
+    sourcesScroll->setFrameShape(QFrame::NoFrame);
+    sourcesScroll->setWidgetResizable(true);
+    sourcesScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    sourcesScroll->setWidget(sources);
+    panes->addWidget(sourcesScroll);
     panes->addWidget(createResourcePane(panes));
     panes->addWidget(createDetailPane(panes));
     panes->setStretchFactor(0, 2);
@@ -159,6 +179,11 @@ ContextView::ContextView(QWidget *parent)
     for (int i = 0; i < panes->count(); ++i) {
         panes->widget(i)->setMinimumSize(paneMinimums.at(i));
     }
+    // Except that the roots pane's buttons keep their text, in every language.
+    sourcesScroll->setMinimumWidth(
+            std::max(paneMinimums.at(0).width(),
+                     sources->minimumSizeHint().width() +
+                             sourcesScroll->verticalScrollBar()->sizeHint().width()));
 
     m_bottomTabs = new QTabWidget(content);
     m_bottomTabs->setObjectName(QStringLiteral("contextBottomTabs"));
@@ -212,6 +237,16 @@ ContextView::ContextView(QWidget *parent)
                 for (int row = first; row <= last; ++row) {
                     m_tree->expand(m_proxy->index(row, 0));
                 }
+                // Names and statuses fit their text in any language ("1 übersprungen",
+                // "MCP-Konfigurationen (1)"); a long relative path stops at a third.
+                for (const int column :
+                     {ContextResourceModel::NameColumn, ContextResourceModel::StatusColumn}) {
+                    m_tree->resizeColumnToContents(column);
+                }
+                m_tree->setColumnWidth(
+                        ContextResourceModel::NameColumn,
+                        std::min(m_tree->columnWidth(ContextResourceModel::NameColumn),
+                                 std::max(170, m_tree->width() / 3)));
             });
     connect(m_filter, &QLineEdit::textChanged, m_tree, &QTreeView::expandAll);
 
@@ -337,6 +372,8 @@ QWidget *ContextView::createSourcesPane(QWidget *parent)
     m_browse->setObjectName(QStringLiteral("browseSourceButton"));
     m_browse->setText(tr("Browse…"));
     m_browse->setAccessibleName(tr("Browse for a folder"));
+    // The field shrinks, the buttons keep their text: the pane's minimum width is theirs.
+    m_browse->setSizePolicy(QSizePolicy::Minimum, QSizePolicy::Fixed);
     connect(m_browse, &QToolButton::clicked, this, [this] {
         const QString start =
                 m_sourceEdit->text().trimmed().isEmpty() ? QDir::homePath() : m_sourceEdit->text();
@@ -350,6 +387,7 @@ QWidget *ContextView::createSourcesPane(QWidget *parent)
     m_addSource = new QPushButton(tr("&Add"), pane);
     m_addSource->setObjectName(QStringLiteral("addSourceButton"));
     m_addSource->setAccessibleName(tr("Add scan root"));
+    m_addSource->setSizePolicy(QSizePolicy::Minimum, QSizePolicy::Fixed);
     connect(m_addSource, &QPushButton::clicked, this, [this] { addSource(m_sourceEdit->text()); });
 
     m_removeSource = new QPushButton(tr("Re&move"), pane); // Alt+R is the Runners tab
@@ -374,7 +412,7 @@ QWidget *ContextView::createSourcesPane(QWidget *parent)
     m_fixedRoots->setAccessibleName(tr("Roots the agent always scans"));
     m_fixedRoots->setSelectionMode(QAbstractItemView::NoSelection);
     m_fixedRoots->setFocusPolicy(Qt::NoFocus);
-    m_fixedRoots->setTextElideMode(Qt::ElideLeft);
+    m_fixedRoots->setTextElideMode(Qt::ElideMiddle); // both ends of a path say something
     m_fixedRoots->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_fixedRoots->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
     m_fixedRoots->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
@@ -457,7 +495,7 @@ QWidget *ContextView::createDetailPane(QWidget *parent)
     m_detailPages->addWidget(none);
 
     auto *page = new QWidget(m_detailPages);
-    m_detailTitle = valueLabel(QStringLiteral("detailTitle"), tr("Resource"), page);
+    m_detailTitle = elidedLabel(QStringLiteral("detailTitle"), tr("Resource"), page);
     QFont titleFont = m_detailTitle->font();
     titleFont.setBold(true);
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.2);
@@ -467,17 +505,16 @@ QWidget *ContextView::createDetailPane(QWidget *parent)
     m_detailStatus = valueLabel(QStringLiteral("detailStatus"), tr("Status"), page);
     m_detailError = valueLabel(QStringLiteral("detailError"), tr("Why it was skipped"), page);
     m_detailError->setMargin(6);
-    m_idLabel = valueLabel(QStringLiteral("detailId"), tr("Id"), page);
+    m_idLabel = elidedLabel(QStringLiteral("detailId"), tr("Id"), page);
     m_sizeLabel = valueLabel(QStringLiteral("detailSize"), tr("Size"), page);
-    m_hashLabel = valueLabel(QStringLiteral("detailHash"), tr("Content hash"), page);
+    m_hashLabel = elidedLabel(QStringLiteral("detailHash"), tr("Content hash"), page);
     m_hashLabel->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    m_sourceLabel = valueLabel(QStringLiteral("detailSource"), tr("Source"), page);
+    m_sourceLabel = elidedLabel(QStringLiteral("detailSource"), tr("Source"), page);
+    m_sourceOrigin =
+            valueLabel(QStringLiteral("detailSourceOrigin"), tr("Where it was found"), page);
     m_descriptionLabel = valueLabel(QStringLiteral("detailDescription"), tr("Description"), page);
-    // Paths and hashes do not wrap: clipped rather than widening the pane (the tooltips and a
-    // selection hold the whole text).
-    for (QLabel *label : {m_detailTitle, m_idLabel, m_hashLabel, m_sourceLabel}) {
-        label->setMinimumWidth(1);
-    }
+    // Paths and hashes do not wrap: elided in the middle rather than clipped or widening the
+    // pane; the tooltips and the context menu's Copy hold the whole text.
 
     m_contentNote = valueLabel(QStringLiteral("contentNote"), tr("About the content"), page);
     m_contentNote->setAlignment(Qt::AlignLeft | Qt::AlignTop);
@@ -511,6 +548,7 @@ QWidget *ContextView::createDetailPane(QWidget *parent)
     hashRow->addWidget(copyHash, 0, Qt::AlignTop);
     form->addRow(tr("Hash:"), hashRow);
     form->addRow(tr("Source:"), m_sourceLabel);
+    form->addRow(QString(), m_sourceOrigin);
     form->addRow(tr("Description:"), m_descriptionLabel);
 
     auto *layout = new QVBoxLayout(page);
@@ -998,7 +1036,7 @@ void ContextView::showResource(const ContextResource &resource)
 
     const QLocale locale;
     m_detailTitle->setText(ContextResourceModel::displayName(resource));
-    m_detailTitle->setToolTip(ContextPaths::forDisplay(resource.source));
+    m_detailTitle->setDetails(ContextPaths::forDisplay(resource.source));
     m_detailStatusIcon->setPixmap(
             ContextResourceFilterModel::statusIcon(resource.status).pixmap(QSize(16, 16)));
     m_detailStatus->setText(tr("%1 · %2").arg(ContextResourceModel::statusText(resource.status),
@@ -1016,22 +1054,15 @@ void ContextView::showResource(const ContextResource &resource)
         m_detailError->hide();
     }
     m_idLabel->setText(resource.id);
-    m_idLabel->setToolTip(resource.id);
     m_sizeLabel->setText(tr("%1 (%2 bytes)")
                                  .arg(locale.formattedDataSize(qint64(resource.sizeBytes)),
                                       locale.toString(qulonglong(resource.sizeBytes))));
-    // Two lines of 32 digits: the whole hash fits a narrow pane.
-    const QString contentHash = hex(resource.contentHash);
-    m_hashLabel->setText(contentHash.left(32) + QLatin1Char('\n') + contentHash.mid(32));
-    m_hashLabel->setToolTip(tr("SHA-256 of the content: %1").arg(hex(resource.contentHash)));
-    m_sourceLabel->setText(
-            resource.sourcePath.isEmpty()
-                    ? tr("%1\nfrom the %2")
-                              .arg(ContextPaths::forDisplay(resource.source),
-                                   m_model->sourceText(resource))
-                    : tr("%1\nfrom your scan root %2")
-                              .arg(ContextPaths::forDisplay(resource.source), resource.sourcePath));
-    m_sourceLabel->setToolTip(m_sourceLabel->text());
+    m_hashLabel->setText(hex(resource.contentHash));
+    m_hashLabel->setDetails(tr("SHA-256 of the content: %1").arg(hex(resource.contentHash)));
+    m_sourceLabel->setText(ContextPaths::forDisplay(resource.source));
+    m_sourceOrigin->setText(resource.sourcePath.isEmpty()
+                                    ? tr("from the %1").arg(m_model->sourceText(resource))
+                                    : tr("from your scan root %1").arg(resource.sourcePath));
     QStringList about;
     if (!resource.name.isEmpty()) {
         about.append(tr("Name: %1").arg(resource.name));

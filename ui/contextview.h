@@ -15,6 +15,7 @@ class EmptyStatePage;
 class ErrorBar;
 class QAction;
 class QFrame;
+class ElidedLabel;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -172,14 +173,15 @@ private:
     QTreeView *m_tree;
 
     QStackedWidget *m_detailPages;
-    QLabel *m_detailTitle;
+    ElidedLabel *m_detailTitle;
     QLabel *m_detailStatusIcon;
     QLabel *m_detailStatus;
     QLabel *m_detailError;
-    QLabel *m_idLabel;
+    ElidedLabel *m_idLabel;
     QLabel *m_sizeLabel;
-    QLabel *m_hashLabel;
-    QLabel *m_sourceLabel;
+    ElidedLabel *m_hashLabel;
+    ElidedLabel *m_sourceLabel;
+    QLabel *m_sourceOrigin;
     QLabel *m_descriptionLabel;
     QLabel *m_contentNote;
     QPlainTextEdit *m_content;

@@ -26,6 +26,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QResizeEvent>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -215,6 +216,7 @@ void MainWindow::createMenus()
     toggleSidebar->setText(tr("Show &Sidebar"));
     toggleSidebar->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
     toggleSidebar->setObjectName(QStringLiteral("toggleSidebarAction"));
+    connect(toggleSidebar, &QAction::triggered, this, [this] { m_sidebarCollapsed = false; });
     view->addAction(toggleSidebar);
 
     QMenu *schemeMenu = view->addMenu(tr("&Colour Scheme"));
@@ -617,4 +619,18 @@ void MainWindow::saveSettings() const
     settings.setValue(geometryKey, saveGeometry());
     settings.setValue(stateKey, saveState(windowStateVersion));
     settings.setValue(pageKey, m_tabs->currentIndex());
+}
+
+void MainWindow::resizeEvent(QResizeEvent *event)
+{
+    QMainWindow::resizeEvent(event);
+    const bool narrow = width() < SidebarCollapseWidth;
+    if (narrow && !m_narrow && !m_sidebar->isHidden() && !m_sidebar->isFloating()) {
+        m_sidebarCollapsed = true;
+        m_sidebar->hide();
+    } else if (!narrow && m_narrow && m_sidebarCollapsed) {
+        m_sidebarCollapsed = false;
+        m_sidebar->show();
+    }
+    m_narrow = narrow;
 }

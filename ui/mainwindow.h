@@ -33,6 +33,8 @@ public:
     enum Page { ContextPage, ProcessesPage, RunnersPage, ReinitEventsPage, PageCount };
     Q_ENUM(Page)
 
+    static constexpr int SidebarCollapseWidth = 900;
+
     explicit MainWindow(Theme *theme, QWidget *parent = nullptr);
 
     Page currentPage() const;
@@ -80,6 +82,9 @@ protected:
     // Asks first while this machine's agent runs processes (objectName "quitConfirmation"),
     // as Konsole and Qt Creator do: quitting ends them.
     void closeEvent(QCloseEvent *event) override;
+    // Below SidebarCollapseWidth the sidebar gives its room to the views, and comes back
+    // when the window is widened again (unless it was closed by hand meanwhile).
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void createPages();
@@ -106,6 +111,8 @@ private:
     Theme *m_theme;
     QTabWidget *m_tabs = nullptr;
     QDockWidget *m_sidebar = nullptr;
+    bool m_narrow = false;
+    bool m_sidebarCollapsed = false; // hidden by the width, not by hand
     QLabel *m_statusLabel = nullptr;
     QPointer<AboutDialog> m_about;
     ProcessesView *m_processes = nullptr;

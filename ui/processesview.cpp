@@ -1,5 +1,7 @@
 #include "processesview.h"
 
+#include "elidedlabel.h"
+
 #include "emptystatepage.h"
 #include "errorbar.h"
 #include "outputview.h"
@@ -406,9 +408,10 @@ QWidget *ProcessesView::createOutputPane()
     auto *pane = new QWidget(this);
     pane->setObjectName(QStringLiteral("outputPane"));
 
-    m_outputTitle = new QLabel(tr("Select a process to see its output."), pane);
+    m_outputTitle = new ElidedLabel(pane);
+    m_outputTitle->setText(tr("Select a process to see its output."));
     m_outputTitle->setObjectName(QStringLiteral("outputTitle"));
-    m_outputTitle->setTextFormat(Qt::PlainText);
+    m_outputTitle->setElideMode(Qt::ElideRight); // a command's start says the most
 
     m_aiToggle = toolButton(QStringLiteral("aiClientToggle"), tr("What an AI client sees"), pane);
     m_aiToggle->setCheckable(true);
@@ -462,7 +465,8 @@ QWidget *ProcessesView::createOutputPane()
     auto *header = new QToolBar(pane);
     header->setObjectName(QStringLiteral("outputToolbar"));
     m_outputTitle->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
-    m_outputTitle->setMinimumWidth(40);
+    // Enough of the command to recognise it; the toolbar folds its tail before this goes.
+    m_outputTitle->setMinimumWidth(m_outputTitle->fontMetrics().horizontalAdvance(u'M') * 16);
     header->addWidget(m_outputTitle);
     header->addWidget(m_search);
     header->addWidget(m_matchCase);
@@ -803,7 +807,7 @@ void ProcessesView::openOutput(const QString &id)
     m_outputId = id;
     const auto info = m_model->processById(id);
     m_outputTitle->setText(info ? info->command : id);
-    m_outputTitle->setToolTip(info ? tr("%1\nin %2\nid %3").arg(info->command, info->workDir, id)
+    m_outputTitle->setDetails(info ? tr("%1\nin %2\nid %3").arg(info->command, info->workDir, id)
                                    : id);
     m_capture = std::make_unique<OutputCapture>(m_captureCap);
     m_output->setCapture(m_capture.get());
@@ -840,7 +844,7 @@ void ProcessesView::closeOutput()
     m_capture.reset();
     m_outputId.clear();
     m_outputTitle->setText(tr("Select a process to see its output."));
-    m_outputTitle->setToolTip({});
+    m_outputTitle->setDetails({});
     m_aiText->clear();
     m_aiSummary->clear();
     m_banner->hide();

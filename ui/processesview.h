@@ -11,6 +11,7 @@
 
 #include <memory>
 
+class ElidedLabel;
 class EmptyStatePage;
 class ErrorBar;
 class OutputCapture;
@@ -21,6 +22,7 @@ class ProcessOutputStream;
 class ProcessWatch;
 class QAction;
 class QFrame;
+class ElidedLabel;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -132,7 +134,7 @@ private:
     ErrorBar *m_errorBar;
     QLabel *m_connection;
 
-    QLabel *m_outputTitle;
+    ElidedLabel *m_outputTitle;
     QStackedWidget *m_outputPages;
     OutputView *m_output;
     QPlainTextEdit *m_aiText;

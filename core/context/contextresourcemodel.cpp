@@ -2,6 +2,7 @@
 
 #include "contextpaths.h"
 
+#include <QDir>
 #include <QFileInfo>
 #include <QHash>
 #include <QLocale>
@@ -151,7 +152,7 @@ QVariant ContextResourceModel::resourceData(const ContextResource &resource, int
     case Qt::DisplayRole:
         switch (Column(column)) {
         case NameColumn:
-            return displayName(resource);
+            return rowName(resource);
         case StatusColumn:
             return statusText(resource.status);
         case SizeColumn:
@@ -191,7 +192,7 @@ QVariant ContextResourceModel::resourceData(const ContextResource &resource, int
     case SortRole:
         switch (Column(column)) {
         case NameColumn:
-            return displayName(resource).toLower();
+            return rowName(resource).toLower();
         case StatusColumn:
             return int(resource.status);
         case SizeColumn:
@@ -253,6 +254,20 @@ void ContextResourceModel::setSnapshot(const ContextSnapshot &snapshot)
     for (QList<ContextResource> &resources : byKind) {
         ContextSnapshot::sortById(resources);
     }
+    QHash<QString, int> names;
+    for (const QList<ContextResource> &resources : std::as_const(byKind)) {
+        for (const ContextResource &resource : resources) {
+            ++names[displayName(resource)];
+        }
+    }
+    QSet<QString> shared;
+    for (auto it = names.cbegin(); it != names.cend(); ++it) {
+        if (it.value() > 1) {
+            shared.insert(it.key());
+        }
+    }
+    const bool namesChanged = shared != m_sharedNames;
+    m_sharedNames = shared;
 
     for (int row = int(m_groups.size()) - 1; row >= 0; --row) {
         if (!byKind.contains(int(m_groups.at(row).kind))) {
@@ -274,6 +289,17 @@ void ContextResourceModel::setSnapshot(const ContextSnapshot &snapshot)
         endInsertRows();
     }
     m_version = snapshot.version;
+    if (namesChanged) {
+        // Rows that kept their data may now need their path, or no longer need it.
+        for (int row = 0; row < m_groups.size(); ++row) {
+            const int count = int(m_groups.at(row).resources.size());
+            if (count > 0) {
+                const QModelIndex parent = index(row, 0);
+                Q_EMIT dataChanged(index(0, NameColumn, parent),
+                                   index(count - 1, NameColumn, parent));
+            }
+        }
+    }
 }
 
 void ContextResourceModel::syncGroup(int row, QList<ContextResource> resources)
@@ -455,6 +481,30 @@ QString ContextResourceModel::displayName(const ContextResource &resource)
     }
     const QString name = QFileInfo(resource.source).fileName();
     return ContextPaths::forDisplay(name.isEmpty() ? resource.source : name);
+}
+
+QString ContextResourceModel::rowName(const ContextResource &resource) const
+{
+    const QString name = displayName(resource);
+    if (!m_sharedNames.contains(name)) {
+        return name;
+    }
+    // The deepest known root that holds it: a user root, the working directory, a built-in.
+    QString root;
+    QStringList roots = m_builtinRoots;
+    roots.append(m_workingDirectory);
+    roots.append(resource.sourcePath);
+    for (const QString &candidate : std::as_const(roots)) {
+        if (!candidate.isEmpty() && ContextPaths::pathHasPrefix(resource.source, candidate) &&
+            candidate.size() > root.size()) {
+            root = candidate;
+        }
+    }
+    if (root.isEmpty()) {
+        return ContextPaths::forDisplay(resource.source); // a remote agent names no roots
+    }
+    const QString relative = QDir(root).relativeFilePath(resource.source);
+    return ContextPaths::forDisplay(relative.isEmpty() ? name : relative);
 }
 
 QString ContextResourceModel::sourceText(const ContextResource &resource) const

@@ -3,6 +3,7 @@
 #include "contextsnapshot.h"
 
 #include <QAbstractItemModel>
+#include <QSet>
 #include <QStringList>
 
 #include <optional>
@@ -67,6 +68,9 @@ public:
     static QString statusText(ResourceStatus status);
     // The name a person knows a resource by: a skill's name, else the file or folder name.
     static QString displayName(const ContextResource &resource);
+    // The Name column: displayName(), or, when rows of the snapshot share that name (three
+    // AGENTS.md), the path relative to the resource's root, so that they can be told apart.
+    QString rowName(const ContextResource &resource) const;
     // "built-in", "working directory" or the user source, as the Source column shows it.
     QString sourceText(const ContextResource &resource) const;
 
@@ -86,4 +90,5 @@ private:
     quint64 m_version = 0;
     QStringList m_builtinRoots;
     QString m_workingDirectory;
+    QSet<QString> m_sharedNames; // display names more than one row has
 };
