@@ -218,6 +218,38 @@ private Q_SLOTS:
         m_agent.reset();
     }
 
+    void tabOrderFollowsThePanes()
+    {
+        // The filter, then the panes left to right (scan roots, resources, details), then the
+        // push and timeline tabs below; round again to the filter.
+        m_view->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(m_view.get()));
+        QTreeView *tree = m_view->tree();
+        tree->setCurrentIndex(tree->model()->index(0, 0, tree->model()->index(0, 0)));
+        auto *filter = m_view->findChild<QLineEdit *>(QStringLiteral("resourceFilter"));
+        filter->setFocus();
+        QTRY_VERIFY(filter->hasFocus());
+        QStringList visited;
+        for (int i = 0; i < 40; ++i) {
+            QWidget *focus = QApplication::focusWidget();
+            QVERIFY(focus);
+            visited.append(focus->objectName());
+            QTest::keyClick(focus, Qt::Key_Tab);
+            if (QApplication::focusWidget() == filter) {
+                break;
+            }
+        }
+        QVERIFY2(QApplication::focusWidget() == filter, qPrintable(visited.join(u' ')));
+        const QStringList order {QStringLiteral("resourceFilter"), QStringLiteral("sourceList"),
+                                 QStringLiteral("sourcePathEdit"), QStringLiteral("resourceTree")};
+        qsizetype last = -1;
+        for (const QString &name : order) {
+            const qsizetype at = visited.indexOf(name);
+            QVERIFY2(at > last, qPrintable(name + QStringLiteral(" in ") + visited.join(u' ')));
+            last = at;
+        }
+    }
+
     void emptyStateWithoutAgent()
     {
         ContextView view;

@@ -20,6 +20,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
+#include <QHeaderView>
 #include <QLabel>
 #include <QRegularExpression>
 #include <QSettings>
@@ -111,6 +112,45 @@ QStringList clipped(const QWidget *window)
                                     .arg(describe(button), button->text())
                                     .arg(button->width())
                                     .arg(button->sizeHint().width()));
+        }
+    }
+    for (const QHeaderView *header : window->findChildren<QHeaderView *>()) {
+        if (!shown(header, window) || header->orientation() != Qt::Horizontal) {
+            continue;
+        }
+        for (int section = 0; section < header->count(); ++section) {
+            const QString text = header->model()->headerData(section, Qt::Horizontal).toString();
+            // Text, margins and the sort arrow.
+            const int wanted = header->fontMetrics().horizontalAdvance(text) + 16;
+            if (header->isSectionHidden(section) || text.isEmpty() ||
+                header->sectionSize(section) >= wanted) {
+                continue;
+            }
+            problems.append(QStringLiteral("%1 column \"%2\": %3 px, needs %4")
+                                    .arg(describe(header), text)
+                                    .arg(header->sectionSize(section))
+                                    .arg(wanted));
+        }
+    }
+    // Grouping rows of the context tree say what they hold: "MCP-Konfigurationen (1)".
+    for (const QTreeView *tree : window->findChildren<QTreeView *>()) {
+        if (!shown(tree, window)) {
+            continue;
+        }
+        const QAbstractItemModel *model = tree->model();
+        for (int row = 0; row < model->rowCount(); ++row) {
+            for (int column = 0; column < std::min(2, model->columnCount()); ++column) {
+                const QModelIndex index = model->index(row, column);
+                const QString text = index.data().toString();
+                const int wanted = tree->fontMetrics().horizontalAdvance(text) +
+                        (column == 0 ? tree->indentation() + 6 : 6); // Qt's text margins
+                if (!text.isEmpty() && tree->columnWidth(column) < wanted) {
+                    problems.append(QStringLiteral("%1 \"%2\": %3 px, needs %4")
+                                            .arg(describe(tree), text)
+                                            .arg(tree->columnWidth(column))
+                                            .arg(wanted));
+                }
+            }
         }
     }
     for (const QTabBar *bar : window->findChildren<QTabBar *>()) {

@@ -391,6 +391,42 @@ private Q_SLOTS:
         QCOMPARE(m_view->outputView()->showsLineNumbers(), numbered);
     }
 
+    void tabOrderFollowsThePanes()
+    {
+        // Top to bottom, left to right: the filter, the table, the output's search and its
+        // toggles, then the output itself; and Tab comes back round to the filter.
+        ProcessClient::StartRequest request;
+        request.command = QStringLiteral("echo tab order");
+        m_view->startProcess(request);
+        QTRY_VERIFY(!m_view->selectedProcessId().isEmpty());
+        m_view->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(m_view.get()));
+        auto *filter = m_view->findChild<QLineEdit *>(QStringLiteral("processFilter"));
+        QVERIFY(filter);
+        filter->setFocus();
+        QTRY_VERIFY(filter->hasFocus());
+        QStringList visited;
+        for (int i = 0; i < 30; ++i) {
+            QWidget *focus = QApplication::focusWidget();
+            QVERIFY(focus);
+            visited.append(focus->objectName());
+            QTest::keyClick(focus, Qt::Key_Tab);
+            if (QApplication::focusWidget() == filter) {
+                break;
+            }
+        }
+        QVERIFY2(QApplication::focusWidget() == filter, qPrintable(visited.join(u' ')));
+        const QStringList order {QStringLiteral("processFilter"), QStringLiteral("processTable"),
+                                 QStringLiteral("outputSearch"),  QStringLiteral("matchCaseButton"),
+                                 QStringLiteral("regexButton"),   QStringLiteral("outputView")};
+        qsizetype last = -1;
+        for (const QString &name : order) {
+            const qsizetype at = visited.indexOf(name);
+            QVERIFY2(at > last, qPrintable(name + QStringLiteral(" in ") + visited.join(u' ')));
+            last = at;
+        }
+    }
+
     void tabLeavesTheTable()
     {
         QSignalSpy started(m_view.get(), &ProcessesView::processStarted);

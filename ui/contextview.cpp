@@ -237,17 +237,36 @@ ContextView::ContextView(QWidget *parent)
                 for (int row = first; row <= last; ++row) {
                     m_tree->expand(m_proxy->index(row, 0));
                 }
-                // Names and statuses fit their text in any language ("1 übersprungen",
-                // "MCP-Konfigurationen (1)"); a long relative path stops at a third.
-                for (const int column :
-                     {ContextResourceModel::NameColumn, ContextResourceModel::StatusColumn}) {
-                    m_tree->resizeColumnToContents(column);
-                }
-                m_tree->setColumnWidth(
-                        ContextResourceModel::NameColumn,
-                        std::min(m_tree->columnWidth(ContextResourceModel::NameColumn),
-                                 std::max(170, m_tree->width() / 3)));
             });
+    // Names and statuses fit their text in any language ("1 übersprungen",
+    // "MCP-Konfigurationen (1)"), as rows come and counts change; a long relative path stops
+    // at a third of the tree.
+    // A column the user has sized stays as it is.
+    auto fitting = std::make_shared<bool>(false);
+    auto sizedByHand = std::make_shared<QSet<int>>();
+    connect(m_tree->header(), &QHeaderView::sectionResized, this,
+            [fitting, sizedByHand](int column) {
+                if (!*fitting) {
+                    sizedByHand->insert(column);
+                }
+            });
+    const auto fitColumns = [this, fitting, sizedByHand] {
+        *fitting = true;
+        for (const int column :
+             {ContextResourceModel::NameColumn, ContextResourceModel::StatusColumn}) {
+            if (!sizedByHand->contains(column)) {
+                m_tree->resizeColumnToContents(column);
+            }
+        }
+        if (!sizedByHand->contains(ContextResourceModel::NameColumn)) {
+            m_tree->setColumnWidth(ContextResourceModel::NameColumn,
+                                   std::min(m_tree->columnWidth(ContextResourceModel::NameColumn),
+                                            std::max(240, m_tree->width() / 3)));
+        }
+        *fitting = false;
+    };
+    connect(m_proxy, &QAbstractItemModel::rowsInserted, this, fitColumns);
+    connect(m_proxy, &QAbstractItemModel::dataChanged, this, fitColumns);
     connect(m_filter, &QLineEdit::textChanged, m_tree, &QTreeView::expandAll);
 
     applyTheme();

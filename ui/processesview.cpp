@@ -520,6 +520,7 @@ QWidget *ProcessesView::createOutputPane()
     viewMenu->addActions({m_wrapAction, m_lineNumbersAction});
     viewOptions->setMenu(viewMenu);
     header->addWidget(viewOptions);
+    setTabOrder(viewOptions, m_output); // the toolbar first, then what it acts on
     m_aiText = new QPlainTextEdit(pane);
     m_aiText->setObjectName(QStringLiteral("aiClientText"));
     m_aiText->setAccessibleName(tr("Output as an AI client sees it"));
