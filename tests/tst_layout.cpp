@@ -10,6 +10,7 @@
 #include "contextview.h"
 #include "elidedlabel.h"
 #include "mainwindow.h"
+#include "outputview.h"
 #include "process/processclient.h"
 #include "process/processlistmodel.h"
 #include "processesview.h"
@@ -282,6 +283,7 @@ private Q_SLOTS:
                     window.setCurrentPage(MainWindow::Page(page));
                     if (page == MainWindow::ProcessesPage) {
                         window.processesView()->table()->selectRow(0);
+                        QTRY_VERIFY(!window.processesView()->outputView()->visibleText().isEmpty());
                     }
                     // Let layouts, the context snapshot and the first output settle.
                     QTest::qWait(page == MainWindow::ContextPage ? 600 : 300);

@@ -44,6 +44,7 @@
 #include <QStackedWidget>
 #include <QStyle>
 #include <QTabWidget>
+#include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
 #include <QTreeView>
@@ -265,8 +266,18 @@ ContextView::ContextView(QWidget *parent)
         }
         *fitting = false;
     };
-    connect(m_proxy, &QAbstractItemModel::rowsInserted, this, fitColumns);
-    connect(m_proxy, &QAbstractItemModel::dataChanged, this, fitColumns);
+    // Once per burst: a snapshot changes rows one by one.
+    auto fitPending = std::make_shared<bool>(false);
+    const auto scheduleFit = [this, fitPending, fitColumns] {
+        if (!std::exchange(*fitPending, true)) {
+            QTimer::singleShot(0, this, [fitPending, fitColumns] {
+                *fitPending = false;
+                fitColumns();
+            });
+        }
+    };
+    connect(m_proxy, &QAbstractItemModel::rowsInserted, this, scheduleFit);
+    connect(m_proxy, &QAbstractItemModel::dataChanged, this, scheduleFit);
     connect(m_filter, &QLineEdit::textChanged, m_tree, &QTreeView::expandAll);
 
     applyTheme();

@@ -39,6 +39,7 @@ namespace {
 const QString geometryKey = QStringLiteral("mainWindow/geometry");
 const QString stateKey = QStringLiteral("mainWindow/state");
 const QString pageKey = QStringLiteral("mainWindow/page");
+const QString sidebarCollapsedKey = QStringLiteral("mainWindow/sidebarCollapsed");
 const QString remoteAgentsKey = QStringLiteral("agents/remote");
 // Bump when the dock layout changes, so an old saved state is not applied to a new layout.
 constexpr int windowStateVersion = 1;
@@ -607,6 +608,11 @@ void MainWindow::restoreSettings()
     QSettings settings;
     restoreGeometry(settings.value(geometryKey).toByteArray());
     restoreState(settings.value(stateKey).toByteArray(), windowStateVersion);
+    // Folded by a narrow window, not closed by hand: a wide start brings it back.
+    if (settings.value(sidebarCollapsedKey, false).toBool() && m_sidebar->isHidden()) {
+        m_sidebarCollapsed = true;
+        m_narrow = true;
+    }
     const int page = settings.value(pageKey, 0).toInt();
     if (page >= 0 && page < PageCount) {
         setCurrentPage(static_cast<Page>(page));
@@ -619,6 +625,7 @@ void MainWindow::saveSettings() const
     settings.setValue(geometryKey, saveGeometry());
     settings.setValue(stateKey, saveState(windowStateVersion));
     settings.setValue(pageKey, m_tabs->currentIndex());
+    settings.setValue(sidebarCollapsedKey, m_sidebarCollapsed);
 }
 
 void MainWindow::resizeEvent(QResizeEvent *event)

@@ -914,6 +914,7 @@ void OutputView::resetState()
     m_matches.clear();
     m_currentMatch = -1;
     m_matchesCapped = false;
+    m_jumpFromRow = -1; // another capture: following its tail is not interrupted
     m_knownFirstRow = m_capture ? m_capture->firstRow() : 0;
     m_knownEndRow = m_capture ? m_capture->endRow() : 0;
     m_knownEvictedBytes = m_capture ? m_capture->evictedBytes() : 0;
@@ -968,6 +969,8 @@ bool OutputView::syncWithCapture()
         if (dropped > 0) {
             m_matches.remove(0, dropped);
             m_currentMatch = m_currentMatch >= dropped ? m_currentMatch - dropped : -1;
+            m_matchesCapped = false;
+            m_search->forget(dropped);
             emitSearchChanged();
         }
         for (auto it = m_layouts.begin(); it != m_layouts.end();) {
@@ -980,6 +983,21 @@ bool OutputView::syncWithCapture()
         m_cursor = std::max(m_cursor, clampedStart);
         if (hadSelection) {
             Q_EMIT selectionChanged();
+        }
+    }
+    if (evictionChanged) {
+        // Eviction may have cut the first row's start: its matches' columns no longer point
+        // at their text. It is on its way out; its matches go now.
+        qsizetype cut = 0;
+        while (cut < m_matches.size() && m_matches.at(cut).row == firstRow) {
+            ++cut;
+        }
+        if (cut > 0) {
+            m_matches.remove(0, cut);
+            m_currentMatch = m_currentMatch >= cut ? m_currentMatch - int(cut) : -1;
+            m_matchesCapped = false;
+            m_search->forget(cut);
+            emitSearchChanged();
         }
     }
     m_knownFirstRow = firstRow;
@@ -1307,14 +1325,17 @@ void OutputView::updateGutter()
         setViewportMargins(0, 0, 0, 0);
         return;
     }
-    const int digits = int(QString::number(std::max<qint64>(1, displayEndRow())).size());
+    // At least three digits: no reflow for the first thousand rows.
+    const int digits =
+            std::max(3, int(QString::number(std::max<qint64>(1, displayEndRow())).size()));
     if (digits != m_gutterDigits) {
-        m_gutterDigits = std::max(digits, 3); // no reflow for the first thousand rows
+        m_gutterDigits = digits;
         const int width = qCeil(m_gutterDigits * m_characterWidth) + 2 * TextMargin;
         setViewportMargins(width, 0, 0, 0);
         if (m_wrap) {
             m_layouts.clear(); // the viewport got narrower
         }
+        updateScrollBars();
     }
     const QRect area = viewport()->geometry();
     m_gutter->setGeometry(area.left() - viewportMargins().left(), area.top(),
@@ -1490,13 +1511,17 @@ void OutputView::onSearchFound(qint64 fromRow, const QList<OutputSearch::Match> 
         m_matches.removeLast();
         firstChangedRow = fromRow;
     }
+    qsizetype evicted = 0;
     for (const SearchMatch &match : matches) {
-        if (match.row >= firstRow) { // eviction may have taken it while it was searched
+        if (match.row > firstRow || (match.row == firstRow && firstRow == fromRow)) {
             m_matches.append(match);
             firstChangedRow = std::min(firstChangedRow, match.row);
+        } else {
+            ++evicted; // eviction took (or cut) its row while it was searched
         }
     }
     m_matchesCapped = capped;
+    m_search->forget(evicted);
     if (m_currentMatch >= m_matches.size()) {
         m_currentMatch = -1;
     }

@@ -208,7 +208,14 @@ ProcessesView::ProcessesView(QWidget *parent)
     m_resourceTimer->setInterval(ResourceIntervalMs);
     connect(m_resourceTimer, &QTimer::timeout, this,
             [this] { m_resources->sample(m_model->runningPids()); });
-    connect(m_resources, &ProcessResources::sampled, m_model, &ProcessListModel::setResourceUsage);
+    connect(m_resources, &ProcessResources::sampled, this,
+            [this](const QHash<qint64, ProcessResources::Usage> &usage) {
+                // A sample of this machine that ends after a switch to a remote agent is not
+                // about its rows.
+                if (m_local && m_resourceTimer->isActive()) {
+                    m_model->setResourceUsage(usage);
+                }
+            });
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ProcessesView::onSelectionChanged);
     connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint &pos) {
@@ -1141,6 +1148,7 @@ void ProcessesView::updateResourceSampling()
             (!m_table->isColumnHidden(ProcessListModel::CpuColumn) ||
              !m_table->isColumnHidden(ProcessListModel::MemoryColumn));
     if (wanted && !m_resourceTimer->isActive()) {
+        m_resources->reset();
         m_resourceTimer->start();
         m_resources->sample(m_model->runningPids()); // the baseline for the first CPU value
     } else if (!wanted) {

@@ -66,7 +66,8 @@ QByteArray ContextSnapshot::aggregateHashOfSorted(const QList<ContextResource> &
         // The resolver's ids are "<kind>:<source>": the source's bytes are the id's tail.
         const qsizetype prefix = kind.size() + 1;
         if (resource.id.size() == prefix + resource.source.size() &&
-            QStringView(resource.id).sliced(prefix) == resource.source && rawId.startsWith(kind)) {
+            QStringView(resource.id).sliced(prefix) == resource.source && rawId.startsWith(kind) &&
+            rawId.size() > kind.size() && rawId.at(kind.size()) == ':') {
             appendLengthPrefixed(input, rawId.sliced(prefix));
         } else {
             appendLengthPrefixed(input, ContextPaths::toRaw(resource.source));

@@ -196,6 +196,19 @@ void OutputSearch::resume()
     }
 }
 
+void OutputSearch::forget(qsizetype matches)
+{
+    if (matches <= 0) {
+        return;
+    }
+    m_found = std::max<qsizetype>(0, m_found - matches);
+    if (m_capped) {
+        m_capped = false;
+        m_waitingAtEnd = -1;
+        next();
+    }
+}
+
 double OutputSearch::progress() const
 {
     if (!m_capture || !m_running) {
@@ -243,15 +256,17 @@ void OutputSearch::next()
     m_batchGeneration = m_generation;
     m_batchFirstRow = m_nextRow;
     m_batchEndOffset = after;
-    setRunning(true);
     const qint64 firstRow = m_nextRow;
     const qint64 maxRowBytes = m_maxRowBytes;
-    const qsizetype budget = m_maxMatches - m_found;
+    const qsizetype budget = std::max<qsizetype>(1, m_maxMatches - m_found);
     m_watcher.setFuture(QtConcurrent::run([bytes = std::move(bytes), firstRow, end,
                                            pattern = m_pattern, maxRowBytes, budget,
                                            cancelled = m_cancelled] {
         return searchBatch(bytes, firstRow, end, pattern, maxRowBytes, budget, cancelled.get());
     }));
+    // Last: a slot of stateChanged() may start another search, which the batch's generation
+    // then tells apart.
+    setRunning(true);
 }
 
 void OutputSearch::onBatchFinished()

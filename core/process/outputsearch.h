@@ -91,6 +91,9 @@ public:
     void stop();
     // The capture changed: goes on with what was appended, if it was waiting for that.
     void resume();
+    // The view dropped `matches` of evicted rows: they no longer count against the cap, and a
+    // search that stopped at the cap goes on.
+    void forget(qsizetype matches);
 
     bool isRunning() const { return m_running; }
     // Share of the retained bytes searched, 0 to 1.

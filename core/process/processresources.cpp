@@ -63,13 +63,18 @@ std::optional<ProcessResources::Stat> ProcessResources::parseStat(QByteArrayView
     // Field n of the man page is fields[n - 3].
     quint64 utime = 0;
     quint64 stime = 0;
+    quint64 cutime = 0;
+    quint64 cstime = 0;
     stat.state = fields.at(0).front();
     if (!parseNumber(fields.at(1), &stat.parent) || !parseNumber(fields.at(2), &stat.group) ||
         !parseNumber(fields.at(11), &utime) || !parseNumber(fields.at(12), &stime) ||
+        !parseNumber(fields.at(13), &cutime) || !parseNumber(fields.at(14), &cstime) ||
         !parseNumber(fields.at(21), &stat.rssPages)) {
         return std::nullopt;
     }
-    stat.ticks = utime + stime;
+    // With the reaped children's time: a make of short compiler runs moves their time to
+    // the parent as each one is waited for.
+    stat.ticks = utime + stime + cutime + cstime;
     return stat;
 }
 
@@ -144,19 +149,24 @@ void ProcessResources::sample(const QList<qint64> &groups)
     if (m_watcher.isRunning()) {
         return;
     }
-    // The clock is read here, on its own thread; the files are read right after.
-    const qint64 at = m_clock->nowMSecs();
-    m_watcher.setFuture(QtConcurrent::run([groups, at] {
+    m_watcher.setFuture(QtConcurrent::run([groups] {
         Reading reading;
         reading.totals = readGroups(groups);
-        reading.atMSecs = at;
         return reading;
     }));
 }
 
+void ProcessResources::reset()
+{
+    m_last = Reading();
+}
+
 void ProcessResources::onRead()
 {
-    const Reading reading = m_watcher.result();
+    Reading reading = m_watcher.result();
+    // Read on this thread when the files were just read: the pool may have kept the task
+    // waiting behind a resolve, and that wait is not part of the interval.
+    reading.atMSecs = m_clock->nowMSecs();
     static const long ticksPerSecond = ::sysconf(_SC_CLK_TCK);
     static const long pageBytes = ::sysconf(_SC_PAGESIZE);
     QHash<qint64, Usage> usage;

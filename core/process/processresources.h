@@ -63,6 +63,8 @@ public:
     // runs is dropped: the next tick asks again.
     void sample(const QList<qint64> &groups);
     bool isSampling() const { return m_watcher.isRunning(); }
+    // Forgets the last sample: after a pause, the next CPU value must not average over it.
+    void reset();
 
 Q_SIGNALS:
     // By group leader's pid; groups that no longer exist are missing.
