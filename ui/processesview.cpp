@@ -1173,13 +1173,14 @@ void ProcessesView::applySearch()
 
 void ProcessesView::showSearchState(int current, int count, bool searching)
 {
-    const OutputSearch::Pattern pattern = searchPattern();
-    const QString error = pattern.errorString();
+    // The output view holds the pattern applySearch() gave both views, compiled once: this
+    // runs on every progress step and must not compile the expression again.
+    const QString error = m_output->searchError();
     // The reason goes where the eye is: on the box and on the label beside it.
     m_search->setToolTip(error.isEmpty() ? QString()
                                          : tr("Invalid regular expression: %1").arg(error));
     m_matches->setToolTip(m_search->toolTip());
-    if (pattern.isEmpty()) {
+    if (m_output->searchText().isEmpty()) {
         m_matches->clear();
     } else if (!error.isEmpty()) {
         m_matches->setText(tr("Invalid pattern"));
