@@ -10,7 +10,7 @@ WC_PACKAGES=(
     qt6-svg-dev qt6-svg-plugins qt6-translations-l10n libqt6sql6-sqlite libqt6sql6-psql
     libkf6syntaxhighlighting-dev libssl-dev openssl libyaml-cpp-dev
     fonts-dejavu-core fontconfig xvfb xauth
-    postgresql clang-format gdb valgrind libbenchmark-dev qtkeychain-qt6-dev
+    postgresql libpq-dev clang-format gdb valgrind libbenchmark-dev qtkeychain-qt6-dev
     pv procps findutils ca-certificates
     libllhttp-dev libsimdjson-dev rapidjson-dev wrk clang libclang-rt-19-dev llvm
 )
