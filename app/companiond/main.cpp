@@ -1,5 +1,8 @@
 // companiond: the headless daemon. Each subcommand is a thin front end over companion_core.
+#include "commands.h"
+
 #include "agent/agent.h"
+#include "agent/agentsupervisor.h"
 #include "common/buildinfo.h"
 #include "common/translationloader.h"
 #include "common/unixsignalwatcher.h"
@@ -15,13 +18,13 @@
 #include <csignal>
 #include <cstdio>
 
-namespace {
-
 void printLine(FILE *stream, const QString &text)
 {
     std::fprintf(stream, "%s\n", qPrintable(text));
     std::fflush(stream);
 }
+
+namespace {
 
 // The translation context of this file's strings ("companiond"), visible to lupdate.
 class Text
@@ -29,7 +32,8 @@ class Text
     Q_DECLARE_TR_FUNCTIONS(companiond)
 };
 
-// Parses HOST:PORT (IPv6 as [::1]:PORT). Port 0 picks a free port.
+} // namespace
+
 bool parseListen(const QString &value, QHostAddress *address, quint16 *port)
 {
     const qsizetype colon = value.lastIndexOf(QLatin1Char(':'));
@@ -48,6 +52,8 @@ bool parseListen(const QString &value, QHostAddress *address, quint16 *port)
     *port = quint16(p);
     return true;
 }
+
+namespace {
 
 int runAgent(QCoreApplication &app, const QStringList &arguments)
 {
@@ -112,13 +118,15 @@ int runAgent(QCoreApplication &app, const QStringList &arguments)
             Text::tr("dir"));
     const QCommandLineOption controlPlane(
             QStringLiteral("control-plane"),
-            Text::tr("Control plane to push context snapshots to, for example "
-                     "http://127.0.0.1:3000."),
+            Text::tr("Control plane of this agent's workspace, for example "
+                     "http://127.0.0.1:7080: the agent reports to it, pushes context snapshots "
+                     "and is reinitialized when its prebuilt workspace is claimed."),
             Text::tr("url"));
     const QCommandLineOption controlPlaneToken(
-            QStringLiteral("control-plane-token-file"),
-            Text::tr("File holding the token for the control plane (default: the "
-                     "agent token file)."),
+            QStringList {QStringLiteral("agent-token-file"),
+                         QStringLiteral("control-plane-token-file")},
+            Text::tr("File holding this workspace's agent token for the control plane (from "
+                     "`companiond ctl workspaces create`; default: the agent token file)."),
             Text::tr("file"));
     const QCommandLineOption noBuiltins(
             QStringLiteral("no-builtin-roots"),
@@ -226,11 +234,30 @@ int runAgent(QCoreApplication &app, const QStringList &arguments)
     // Before the agent, so it outlives it: whatever the agent's processes leave behind
     // (setsid children, orphans of forgotten processes) is ended when companiond ends.
     ChildReaper reaper;
-    Agent agent(options);
-    if (!agent.start(&error)) {
+    AgentSupervisor supervisor(options);
+    QObject::connect(&supervisor, &AgentSupervisor::reinitializing, &app,
+                     [](const ReinitEvent &event) {
+                         printLine(stdout,
+                                   Text::tr("Workspace claimed by %1: reinitializing the agent")
+                                           .arg(event.ownerId));
+                     });
+    QObject::connect(&supervisor, &AgentSupervisor::reinitialized, &app, [&supervisor] {
+        printLine(stdout,
+                  Text::tr("Agent reinitialized; listening on %1")
+                          .arg(supervisor.agent()->url().toString()));
+    });
+    QObject::connect(&supervisor, &AgentSupervisor::duplicateIgnored, &app, [] {
+        printLine(stdout, Text::tr("Reinit event for the current owner ignored"));
+    });
+    QObject::connect(&supervisor, &AgentSupervisor::reinitStopped, &app,
+                     [](const QString &message) {
+                         printLine(stdout, Text::tr("Reinit does not apply: %1").arg(message));
+                     });
+    if (!supervisor.start(&error)) {
         printLine(stderr, error);
         return 1;
     }
+    Agent &agent = *supervisor.agent();
     const QHostAddress bound = agent.server()->address();
     if (!bound.isLoopback()) {
         printLine(stderr,
@@ -254,15 +281,17 @@ int runAgent(QCoreApplication &app, const QStringList &arguments)
     printLine(stdout, Text::tr("Token file: %1").arg(agent.tokenFile()));
     printLine(stdout, Text::tr("Working directory: %1").arg(agent.workingDirectory()));
     if (options.controlPlane.isValid()) {
-        printLine(stdout, Text::tr("Pushing context to %1").arg(options.controlPlane.toString()));
+        printLine(stdout, Text::tr("Control plane: %1").arg(options.controlPlane.toString()));
     }
 
     UnixSignalWatcher watcher({SIGINT, SIGTERM, SIGHUP});
-    QObject::connect(&watcher, &UnixSignalWatcher::unixSignal, &agent, [&agent](int number) {
-        printLine(stdout, Text::tr("Signal %1: ending processes and stopping").arg(number));
-        agent.stop();
-    });
-    QObject::connect(&agent, &Agent::stopped, &app, [] { QCoreApplication::quit(); });
+    QObject::connect(
+            &watcher, &UnixSignalWatcher::unixSignal, &supervisor, [&supervisor](int number) {
+                printLine(stdout, Text::tr("Signal %1: ending processes and stopping").arg(number));
+                supervisor.stop();
+            });
+    QObject::connect(&supervisor, &AgentSupervisor::stopped, &app,
+                     [] { QCoreApplication::quit(); });
     return QCoreApplication::exec();
 }
 
@@ -286,7 +315,9 @@ int main(int argc, char *argv[])
     parser.addOption(versionOption);
     parser.addPositionalArgument(
             QStringLiteral("command"),
-            Text::tr("agent: run a workspace agent (companiond agent --help)."),
+            Text::tr("agent: run a workspace agent (companiond agent --help); server: run a "
+                     "control plane (companiond server --help); ctl: drive a control plane "
+                     "(companiond ctl --help)."),
             QStringLiteral("<command> [options]"));
     // Options after the command belong to the command.
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
@@ -305,6 +336,12 @@ int main(int argc, char *argv[])
     rest[0] = QCoreApplication::applicationFilePath() + QLatin1Char(' ') + command;
     if (command == QLatin1String("agent")) {
         return runAgent(app, rest);
+    }
+    if (command == QLatin1String("server")) {
+        return runServer(app, rest);
+    }
+    if (command == QLatin1String("ctl")) {
+        return runCtl(app, rest);
     }
     printLine(stderr, Text::tr("Unknown command: %1. Run companiond --help.").arg(command));
     return 2;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http.h"
+#include "identity.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -35,6 +36,9 @@ public:
     // A `{name}` segment of the matched route, percent-decoded.
     QString param(const QString &name) const { return m_params.value(name); }
     void setParams(const QHash<QString, QString> &params) { m_params = params; }
+    // Who the token says the caller is (set by the server before the handler runs).
+    const Identity &identity() const { return m_identity; }
+    void setIdentity(const Identity &identity) { m_identity = identity; }
 
     // Builds a request for a WebSocket handshake (no body).
     static ApiRequest fromWebSocket(const QUrl &url, const QHttpHeaders &headers,
@@ -55,4 +59,5 @@ private:
     QByteArray m_body;
     QHostAddress m_remote;
     QHash<QString, QString> m_params;
+    Identity m_identity;
 };

@@ -20,6 +20,7 @@ struct ApiServer::Route
     QStringList segments; // "{name}" marks a parameter
     bool webSocket = false;
     qint64 maxBodyBytes = 0;
+    Identity::Role role = Identity::Role::Operator;
     Handler handler;
     WebSocketHandler webSocketHandler;
 };
@@ -74,8 +75,19 @@ ApiServer::ApiServer(QByteArray token, QObject *parent)
 { }
 
 ApiServer::ApiServer(QByteArray token, const Limits &limits, Clock *clock, QObject *parent)
+    : ApiServer(
+              [token = std::move(token)](QByteArrayView presented) {
+                  return sameSecret(presented.toByteArray(), token)
+                          ? Identity {Identity::Role::Operator, {}}
+                          : Identity {};
+              },
+              limits, clock, parent)
+{ }
+
+ApiServer::ApiServer(Authenticator authenticator, const Limits &limits, Clock *clock,
+                     QObject *parent)
     : QObject(parent)
-    , m_token(std::move(token))
+    , m_authenticator(std::move(authenticator))
     , m_limits(limits)
     , m_clock(clock ? clock : Clock::system())
     , m_webSockets(new QWebSocketServer(QStringLiteral("Workspace Companion"),
@@ -87,7 +99,9 @@ ApiServer::ApiServer(QByteArray token, const Limits &limits, Clock *clock, QObje
     m_owner.dispatch = [this](int route, const ApiRequest &request, HttpResponder &responder) {
         qCDebug(lcHttp).noquote() << request.methodName() << request.path() << "chat_id"
                                   << QString::fromUtf8(request.header("Coder-Chat-Id"));
-        m_routes.at(size_t(route)).handler(request, responder);
+        ApiRequest identified = request;
+        identified.setIdentity(identify(request.headers()));
+        m_routes.at(size_t(route)).handler(identified, responder);
     };
     m_owner.upgrade = [this](QTcpSocket *socket) { m_webSockets->handleConnection(socket); };
 }
@@ -155,19 +169,26 @@ void ApiServer::addRoute(Http::Method method, const QString &pattern, Handler ha
                          const RouteOptions &options)
 {
     const qint64 limit = options.maxBodyBytes >= 0 ? options.maxBodyBytes : m_limits.maxBodyBytes;
-    m_routes.push_back(Route {method, splitPath(pattern), false, limit, std::move(handler), {}});
+    m_routes.push_back(
+            Route {method, splitPath(pattern), false, limit, options.role, std::move(handler), {}});
 }
 
 void ApiServer::addWebSocketRoute(const QString &pattern, WebSocketHandler handler)
 {
-    m_routes.push_back(
-            Route {Http::Method::Get, splitPath(pattern), true, 0, {}, std::move(handler)});
+    addWebSocketRoute(pattern, std::move(handler), RouteOptions());
 }
 
-bool ApiServer::isAuthorized(const QHttpHeaders &headers) const
+void ApiServer::addWebSocketRoute(const QString &pattern, WebSocketHandler handler,
+                                  const RouteOptions &options)
+{
+    m_routes.push_back(Route {
+            Http::Method::Get, splitPath(pattern), true, 0, options.role, {}, std::move(handler)});
+}
+
+Identity ApiServer::identify(const QHttpHeaders &headers) const
 {
     const QByteArray presented = presentedToken(headers);
-    return !presented.isEmpty() && sameSecret(presented, m_token);
+    return presented.isEmpty() ? Identity() : m_authenticator(presented);
 }
 
 int ApiServer::match(const QString &path, Http::Method method, bool webSocket,
@@ -204,11 +225,26 @@ int ApiServer::match(const QString &path, Http::Method method, bool webSocket,
     return -1;
 }
 
+bool ApiServer::permits(int route, const Identity &identity, HttpConnection::Verdict *verdict) const
+{
+    const Identity::Role needed = m_routes.at(size_t(route)).role;
+    if (identity.role == needed) {
+        return true;
+    }
+    verdict->status = Http::Status::Forbidden;
+    verdict->message = QStringLiteral("Forbidden.");
+    verdict->detail = needed == Identity::Role::Agent
+            ? QStringLiteral("This route is for workspace agents: send an agent token.")
+            : QStringLiteral("This route needs the operator token; an agent token cannot use it.");
+    return false;
+}
+
 HttpConnection::Verdict ApiServer::judge(const HttpConnection::Head &head) const
 {
     using Verdict = HttpConnection::Verdict;
     Verdict verdict;
-    if (!isAuthorized(head.headers)) {
+    const Identity identity = identify(head.headers);
+    if (!identity.isValid()) {
         verdict.status = Http::Status::Unauthorized;
         verdict.message = QStringLiteral("Unauthorized.");
         verdict.detail = QStringLiteral("Send the token in the Coder-Session-Token header or as "
@@ -220,6 +256,9 @@ HttpConnection::Verdict ApiServer::judge(const HttpConnection::Head &head) const
     if (isWebSocketUpgrade(head)) {
         const int route = match(head.path, head.method, true, &verdict.params, &pathKnown);
         if (route >= 0) {
+            if (!permits(route, identity, &verdict)) {
+                return verdict;
+            }
             verdict.action = Verdict::Action::WebSocket;
             verdict.route = route;
             return verdict;
@@ -237,6 +276,9 @@ HttpConnection::Verdict ApiServer::judge(const HttpConnection::Head &head) const
             verdict.message = QStringLiteral("Route not found.");
             verdict.detail = QStringLiteral("No route for %1 %2.").arg(methodName, head.path);
         }
+        return verdict;
+    }
+    if (!permits(route, identity, &verdict)) {
         return verdict;
     }
     verdict.action = Verdict::Action::Accept;
@@ -313,9 +355,13 @@ void ApiServer::acceptWebSocket()
         QHash<QString, QString> params;
         bool pathKnown = false;
         // The gate judged the upgrade already; the handshake is re-read only to route it.
-        const int route = isAuthorized(headers)
+        const Identity identity = identify(headers);
+        int route = identity.isValid()
                 ? match(request.path(), Http::Method::Get, true, &params, &pathKnown)
                 : -1;
+        if (route >= 0 && m_routes.at(size_t(route)).role != identity.role) {
+            route = -1;
+        }
         if (route < 0) {
             socket->close(QWebSocketProtocol::CloseCodePolicyViolated,
                           QStringLiteral("route not found"));
@@ -323,6 +369,7 @@ void ApiServer::acceptWebSocket()
             continue;
         }
         request.setParams(params);
+        request.setIdentity(identity);
         qCInfo(lcHttp).noquote() << "WS" << request.path() << 101;
         m_routes.at(size_t(route)).webSocketHandler(std::move(socket), request);
     }

@@ -3,6 +3,7 @@
 #include "apirequest.h"
 #include "httpconnection.h"
 #include "httpresponder.h"
+#include "identity.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -41,6 +42,8 @@ public:
     struct RouteOptions
     {
         qint64 maxBodyBytes = -1; // -1: Limits::maxBodyBytes
+        // The one role whose tokens this route accepts (403 for the other's).
+        Identity::Role role = Identity::Role::Operator;
     };
 
     using Handler = std::function<void(const ApiRequest &request, HttpResponder &responder)>;
@@ -50,6 +53,9 @@ public:
     explicit ApiServer(QByteArray token, QObject *parent = nullptr);
     // `clock` drives the connection timeouts; null: the system clock.
     ApiServer(QByteArray token, const Limits &limits, Clock *clock, QObject *parent = nullptr);
+    // A server with several callers (a control plane): `authenticator` names each token's.
+    ApiServer(Authenticator authenticator, const Limits &limits, Clock *clock,
+              QObject *parent = nullptr);
     ~ApiServer() override;
 
     [[nodiscard]] bool listen(const QHostAddress &address, quint16 port, QString *error);
@@ -66,8 +72,12 @@ public:
                   const RouteOptions &options);
     // A GET route that upgrades to a WebSocket. The token is checked before the upgrade.
     void addWebSocketRoute(const QString &pattern, WebSocketHandler handler);
+    void addWebSocketRoute(const QString &pattern, WebSocketHandler handler,
+                           const RouteOptions &options);
 
-    bool isAuthorized(const QHttpHeaders &headers) const;
+    // The identity of the token the headers present; Role::None for none or an unknown one.
+    Identity identify(const QHttpHeaders &headers) const;
+    bool isAuthorized(const QHttpHeaders &headers) const { return identify(headers).isValid(); }
     // Open connections, WebSockets included.
     int connectionCount() const { return m_connectionCount; }
     // Serves `socket` (connected, parentless) exactly as a connection the listening socket just
@@ -84,10 +94,11 @@ private:
     void acceptConnections();
     void acceptWebSocket();
     HttpConnection::Verdict judge(const HttpConnection::Head &head) const;
+    bool permits(int route, const Identity &identity, HttpConnection::Verdict *verdict) const;
     int match(const QString &path, Http::Method method, bool webSocket,
               QHash<QString, QString> *params, bool *pathKnown) const;
 
-    QByteArray m_token;
+    Authenticator m_authenticator;
     Limits m_limits;
     Clock *m_clock;
     QTcpServer *m_tcp = nullptr;

@@ -440,6 +440,10 @@ void HttpConnection::respond(quint64 sequence, Http::Status status, const QHttpH
     if (!isPending(sequence)) {
         return;
     }
+    if (m_streaming) {
+        endStream(sequence); // a stream has its status line already
+        return;
+    }
     m_answered = true;
     qCInfo(lcHttp).noquote() << m_head.methodName << m_head.path << int(status);
     writeResponse(status, headers, body, !m_keepAlive);
@@ -464,6 +468,54 @@ void HttpConnection::sendError(Http::Status status, const QString &message, cons
     QHttpHeaders headers;
     headers.append(QHttpHeaders::WellKnownHeader::ContentType, "application/json");
     writeResponse(status, headers, JsonResponse::encode(body), true);
+    closeLingering();
+}
+
+bool HttpConnection::startStream(quint64 sequence, Http::Status status, const QHttpHeaders &headers)
+{
+    if (!isPending(sequence) || m_streaming || m_head.method == Http::Method::Head) {
+        return false;
+    }
+    qCInfo(lcHttp).noquote() << m_head.methodName << m_head.path << int(status) << "stream";
+    m_streaming = true;
+    m_keepAlive = false; // a stream ends with the connection
+    writeResponse(status, headers, {}, true);
+    return true;
+}
+
+bool HttpConnection::writeChunk(quint64 sequence, const QByteArray &data)
+{
+    if (!m_streaming || !isPending(sequence)) {
+        return false;
+    }
+    // A client that does not read is dropped rather than buffered without bound.
+    if (m_socket->bytesToWrite() > MaxStreamBacklogBytes) {
+        qCInfo(lcHttp) << "Dropping a stream client that stopped reading:" << m_peer.toString();
+        finish();
+        return false;
+    }
+    if (data.isEmpty()) {
+        return true; // an empty chunk would end the stream
+    }
+    if (m_http10) {
+        m_socket->write(data);
+    } else {
+        m_socket->write(QByteArray::number(data.size(), 16) + "\r\n" + data + "\r\n");
+    }
+    m_socket->flush();
+    return true;
+}
+
+void HttpConnection::endStream(quint64 sequence)
+{
+    if (!m_streaming || !isPending(sequence)) {
+        return;
+    }
+    m_answered = true;
+    if (!m_http10) {
+        m_socket->write("0\r\n\r\n");
+    }
+    m_socket->flush();
     closeLingering();
 }
 
@@ -495,7 +547,11 @@ void HttpConnection::writeResponse(Http::Status status, const QHttpHeaders &head
         out += "\r\n";
     }
     const bool bodiless = code == 204 || code == 304 || code < 200;
-    if (!bodiless) {
+    if (m_streaming) {
+        if (!m_http10) {
+            out += "Transfer-Encoding: chunked\r\n";
+        }
+    } else if (!bodiless) {
         out += "Content-Length: ";
         out += QByteArray::number(body.size());
         out += "\r\n";

@@ -90,6 +90,13 @@ public:
     void respond(quint64 sequence, Http::Status status, const QHttpHeaders &headers,
                  const QByteArray &body);
     bool isPending(quint64 sequence) const;
+    // A streamed answer (chunked; server-sent events): the head now, chunks as they come, and
+    // the end, which closes the connection. The client leaving is `abandoned`, as for a poll.
+    bool startStream(quint64 sequence, Http::Status status, const QHttpHeaders &headers);
+    bool writeChunk(quint64 sequence, const QByteArray &data);
+    void endStream(quint64 sequence);
+    // Unread bytes a stream may queue for a client before it is dropped.
+    static constexpr qint64 MaxStreamBacklogBytes = 1024 * 1024;
 
 Q_SIGNALS:
     // The client left, or the connection closed, before the pending request was answered.
@@ -168,6 +175,7 @@ private:
 
     quint64 m_sequence = 0;
     bool m_answered = true;
+    bool m_streaming = false;
     bool m_processQueued = false;
     bool m_halfClosed = false;
 };

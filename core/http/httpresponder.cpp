@@ -12,6 +12,7 @@ HttpResponder::HttpResponder(HttpResponder &&other) noexcept
     : m_connection(std::exchange(other.m_connection, nullptr))
     , m_sequence(other.m_sequence)
     , m_abandoned(std::exchange(other.m_abandoned, {}))
+    , m_streaming(std::exchange(other.m_streaming, false))
 { }
 
 HttpResponder &HttpResponder::operator=(HttpResponder &&other) noexcept
@@ -21,6 +22,7 @@ HttpResponder &HttpResponder::operator=(HttpResponder &&other) noexcept
         m_connection = std::exchange(other.m_connection, nullptr);
         m_sequence = other.m_sequence;
         m_abandoned = std::exchange(other.m_abandoned, {});
+        m_streaming = std::exchange(other.m_streaming, false);
     }
     return *this;
 }
@@ -32,7 +34,9 @@ HttpResponder::~HttpResponder()
 
 void HttpResponder::unanswered()
 {
-    if (isPending()) {
+    if (m_streaming) {
+        endStream();
+    } else if (isPending()) {
         JsonResponse::message(*this, Http::Status::InternalServerError,
                               QStringLiteral("The request was not answered."),
                               QStringLiteral("The handler dropped the request; this is a bug."));
@@ -53,6 +57,29 @@ void HttpResponder::write(const QByteArray &body, const QHttpHeaders &headers, H
 void HttpResponder::write(Http::Status status)
 {
     write({}, {}, status);
+}
+
+bool HttpResponder::startStream(const QHttpHeaders &headers, Http::Status status)
+{
+    HttpConnection *connection = m_connection.data();
+    m_streaming = connection && connection->startStream(m_sequence, status, headers);
+    return m_streaming;
+}
+
+bool HttpResponder::writeChunk(const QByteArray &data)
+{
+    HttpConnection *connection = m_connection.data();
+    return m_streaming && connection && connection->writeChunk(m_sequence, data);
+}
+
+void HttpResponder::endStream()
+{
+    QObject::disconnect(m_abandoned);
+    if (HttpConnection *connection = m_connection.data(); connection && m_streaming) {
+        m_connection = nullptr;
+        m_streaming = false;
+        connection->endStream(m_sequence);
+    }
 }
 
 bool HttpResponder::isPending() const

@@ -28,6 +28,11 @@ public:
     void write(const QByteArray &body, const QHttpHeaders &headers, Http::Status status);
     // A bodiless answer (204, say).
     void write(Http::Status status);
+    // A streamed answer: the status and headers now, then chunks, then endStream() (or the
+    // responder's destruction), which closes the connection. False when the client is gone.
+    bool startStream(const QHttpHeaders &headers, Http::Status status = Http::Status::Ok);
+    bool writeChunk(const QByteArray &data);
+    void endStream();
 
     // False once answered, moved from, or when the client has gone.
     bool isPending() const;
@@ -43,4 +48,5 @@ private:
     QPointer<HttpConnection> m_connection;
     quint64 m_sequence = 0;
     QMetaObject::Connection m_abandoned;
+    bool m_streaming = false;
 };

@@ -1,0 +1,358 @@
+#include "commands.h"
+
+#include "http/apiclient.h"
+#include "http/tokenfile.h"
+
+#include <QCommandLineParser>
+#include <QDateTime>
+#include <QEventLoop>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QUuid>
+#include <QWebSocket>
+
+namespace {
+class Text
+{
+    Q_DECLARE_TR_FUNCTIONS(companiond)
+};
+
+struct Reply
+{
+    QJsonValue body;
+    std::optional<ApiError> error;
+};
+
+Reply wait(ApiCall *call)
+{
+    Reply reply;
+    QEventLoop loop;
+    QObject::connect(call, &ApiCall::finished, &loop, [&](const QJsonValue &body) {
+        reply.body = body;
+        loop.quit();
+    });
+    QObject::connect(call, &ApiCall::failed, &loop, [&](const ApiError &error) {
+        reply.error = error;
+        loop.quit();
+    });
+    loop.exec();
+    return reply;
+}
+
+void printJson(const QJsonValue &value)
+{
+    const QJsonDocument document =
+            value.isArray() ? QJsonDocument(value.toArray()) : QJsonDocument(value.toObject());
+    std::fputs(document.toJson(QJsonDocument::Indented).constData(), stdout);
+    std::fflush(stdout);
+}
+
+// Columns as wide as their widest cell.
+void printTable(const QStringList &header, const QList<QStringList> &rows)
+{
+    QList<qsizetype> widths;
+    for (const QString &h : header) {
+        widths << h.size();
+    }
+    for (const QStringList &row : rows) {
+        for (qsizetype i = 0; i < row.size() && i < widths.size(); ++i) {
+            widths[i] = qMax(widths[i], row[i].size());
+        }
+    }
+    const auto line = [&](const QStringList &cells) {
+        QString text;
+        for (qsizetype i = 0; i < cells.size(); ++i) {
+            text += i + 1 < cells.size() ? cells[i].leftJustified(widths[i] + 2) : cells[i];
+        }
+        printLine(stdout, text);
+    };
+    line(header);
+    for (const QStringList &row : rows) {
+        line(row);
+    }
+}
+
+QString time(const QJsonValue &msecs)
+{
+    if (msecs.isNull() || msecs.toInteger() == 0) {
+        return QStringLiteral("-");
+    }
+    return QDateTime::fromMSecsSinceEpoch(msecs.toInteger()).toString(Qt::ISODate);
+}
+
+int fail(const ApiError &error)
+{
+    printLine(stderr, error.toString());
+    return error.status == 401 || error.status == 403 ? 3 : 1;
+}
+
+QStringList eventRow(const QJsonObject &e)
+{
+    return {QString::number(e.value(QStringLiteral("id")).toInteger()),
+            time(e.value(QStringLiteral("at"))),
+            e.value(QStringLiteral("workspace_id")).toString(),
+            e.value(QStringLiteral("kind")).toString(),
+            e.value(QStringLiteral("new_owner_id")).toString(),
+            e.value(QStringLiteral("detail")).toString()};
+}
+} // namespace
+
+int runCtl(QCoreApplication &app, const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+            Text::tr("Drives a control plane's API.\n"
+                     "Commands:\n"
+                     "  workspaces list\n"
+                     "  workspaces create NAME [--prebuilt] [--owner USER]\n"
+                     "  workspaces claim ID --owner USER\n"
+                     "  workspaces stop ID | workspaces start ID\n"
+                     "  events [--workspace ID] [--follow]"));
+    parser.addHelpOption();
+    const QCommandLineOption url(QStringLiteral("url"),
+                                 Text::tr("The control plane (default: the URL the local "
+                                          "`companiond server` wrote to %1).")
+                                         .arg(defaultServerUrlFile()),
+                                 Text::tr("url"));
+    const QCommandLineOption tokenFile(
+            QStringLiteral("token-file"),
+            Text::tr("The operator token file (default: %1).").arg(defaultOperatorTokenFile()),
+            Text::tr("file"));
+    const QCommandLineOption json(QStringLiteral("json"),
+                                  Text::tr("Print exactly one JSON document (events --follow: one "
+                                           "JSON object a line)."));
+    const QCommandLineOption prebuilt(QStringLiteral("prebuilt"),
+                                      Text::tr("Create a prebuilt workspace (owned by the "
+                                               "prebuilds user until claimed)."));
+    const QCommandLineOption owner(QStringLiteral("owner"), Text::tr("The owner's user name."),
+                                   Text::tr("user"));
+    const QCommandLineOption workspace(QStringLiteral("workspace"),
+                                       Text::tr("Only this workspace's events (id or name)."),
+                                       Text::tr("id"));
+    const QCommandLineOption follow(QStringLiteral("follow"),
+                                    Text::tr("Keep printing new events as they happen."));
+    parser.addOptions({url, tokenFile, json, prebuilt, owner, workspace, follow});
+    parser.addPositionalArgument(QStringLiteral("command"), Text::tr("What to do (see above)."));
+    parser.process(arguments);
+    const QStringList words = parser.positionalArguments();
+    const bool asJson = parser.isSet(json);
+
+    QString baseText = parser.value(url);
+    if (baseText.isEmpty()) {
+        QFile file(defaultServerUrlFile());
+        if (file.open(QIODevice::ReadOnly)) {
+            baseText = QString::fromUtf8(file.readAll()).trimmed();
+        }
+    }
+    const QUrl base(baseText, QUrl::StrictMode);
+    if (baseText.isEmpty() || !base.isValid() || !base.scheme().startsWith(QLatin1String("http"))) {
+        printLine(stderr,
+                  Text::tr("No control plane: pass --url http://HOST:PORT (no local "
+                           "`companiond server` has written %1).")
+                          .arg(defaultServerUrlFile()));
+        return 2;
+    }
+    QString error;
+    const std::optional<QByteArray> token = TokenFile::read(
+            parser.isSet(tokenFile) ? parser.value(tokenFile) : defaultOperatorTokenFile(), &error);
+    if (!token) {
+        printLine(stderr, error);
+        return 2;
+    }
+    ApiClient api(base, *token);
+    const auto usage = [&] {
+        printLine(stderr,
+                  Text::tr("Unknown or incomplete command: %1. Run companiond ctl --help.")
+                          .arg(words.join(QLatin1Char(' '))));
+        return 2;
+    };
+    if (words.isEmpty()) {
+        return usage();
+    }
+
+    if (words.value(0) == QLatin1String("workspaces")) {
+        const QString verb = words.value(1);
+        if (verb == QLatin1String("list") && words.size() == 2) {
+            const Reply reply = wait(api.get(QStringLiteral("/api/v2/workspaces")));
+            if (reply.error) {
+                return fail(*reply.error);
+            }
+            if (asJson) {
+                printJson(reply.body);
+                return 0;
+            }
+            QList<QStringList> rows;
+            for (const QJsonValue &v :
+                 reply.body.toObject().value(QStringLiteral("workspaces")).toArray()) {
+                const QJsonObject w = v.toObject();
+                const QJsonObject build = w.value(QStringLiteral("latest_build")).toObject();
+                const QJsonObject agent = w.value(QStringLiteral("agent")).toObject();
+                const QJsonObject context = w.value(QStringLiteral("context_state")).toObject();
+                rows << QStringList {
+                        w.value(QStringLiteral("name")).toString(),
+                        w.value(QStringLiteral("id")).toString(),
+                        w.value(QStringLiteral("kind")).toString(),
+                        w.value(QStringLiteral("owner_name")).toString(),
+                        QStringLiteral("#%1 %2 %3")
+                                .arg(build.value(QStringLiteral("build_number")).toInt())
+                                .arg(build.value(QStringLiteral("transition")).toString(),
+                                     build.value(QStringLiteral("job_status")).toString()),
+                        time(agent.value(QStringLiteral("last_seen_at"))),
+                        context.isEmpty()
+                                ? QStringLiteral("-")
+                                : QStringLiteral("v%1").arg(
+                                          context.value(QStringLiteral("version")).toInteger())};
+            }
+            printTable({Text::tr("NAME"), Text::tr("ID"), Text::tr("KIND"), Text::tr("OWNER"),
+                        Text::tr("LATEST BUILD"), Text::tr("AGENT SEEN"), Text::tr("CONTEXT")},
+                       rows);
+            return 0;
+        }
+        if (verb == QLatin1String("create") && words.size() == 3) {
+            QJsonObject body {{QStringLiteral("name"), words.at(2)},
+                              {QStringLiteral("prebuilt"), parser.isSet(prebuilt)}};
+            if (parser.isSet(owner)) {
+                body.insert(QStringLiteral("owner"), parser.value(owner));
+            }
+            const Reply reply = wait(api.post(QStringLiteral("/api/v2/workspaces"), body));
+            if (reply.error) {
+                return fail(*reply.error);
+            }
+            const QJsonObject w = reply.body.toObject();
+            if (asJson) {
+                printJson(w);
+                return 0;
+            }
+            printLine(stdout,
+                      QStringLiteral("id: %1").arg(w.value(QStringLiteral("id")).toString()));
+            printLine(stdout,
+                      QStringLiteral("agent_id: %1")
+                              .arg(w.value(QStringLiteral("agent_id")).toString()));
+            printLine(stdout,
+                      QStringLiteral("agent_token: %1")
+                              .arg(w.value(QStringLiteral("agent_token")).toString()));
+            printLine(stderr,
+                      Text::tr("The agent token is shown only now: keep it in a 0600 file "
+                               "for companiond agent --agent-token-file."));
+            return 0;
+        }
+        if (verb == QLatin1String("claim") && words.size() == 3) {
+            if (!parser.isSet(owner)) {
+                printLine(stderr, Text::tr("workspaces claim needs --owner USER."));
+                return 2;
+            }
+            const Reply reply = wait(api.post(
+                    QStringLiteral("/api/v2/workspaces/%1/claim")
+                            .arg(QString::fromLatin1(QUrl::toPercentEncoding(words.at(2)))),
+                    QJsonObject {{QStringLiteral("owner"), parser.value(owner)}}));
+            if (reply.error) {
+                return fail(*reply.error);
+            }
+            if (asJson) {
+                printJson(reply.body);
+            } else {
+                printLine(stdout,
+                          Text::tr("Claimed %1 for %2: build #%3")
+                                  .arg(words.at(2), parser.value(owner))
+                                  .arg(reply.body.toObject()
+                                               .value(QStringLiteral("build_number"))
+                                               .toInt()));
+            }
+            return 0;
+        }
+        if ((verb == QLatin1String("stop") || verb == QLatin1String("start")) &&
+            words.size() == 3) {
+            const Reply reply = wait(api.post(
+                    QStringLiteral("/api/v2/workspaces/%1/builds")
+                            .arg(QString::fromLatin1(QUrl::toPercentEncoding(words.at(2)))),
+                    QJsonObject {{QStringLiteral("transition"), verb}}));
+            if (reply.error) {
+                return fail(*reply.error);
+            }
+            if (asJson) {
+                printJson(reply.body);
+            } else {
+                printLine(stdout,
+                          Text::tr("%1: build #%2 (%3)")
+                                  .arg(words.at(2))
+                                  .arg(reply.body.toObject()
+                                               .value(QStringLiteral("build_number"))
+                                               .toInt())
+                                  .arg(verb));
+            }
+            return 0;
+        }
+        return usage();
+    }
+
+    if (words.value(0) == QLatin1String("events") && words.size() == 1) {
+        QString workspaceId = parser.value(workspace);
+        if (!workspaceId.isEmpty() && QUuid::fromString(workspaceId).isNull()) {
+            const Reply reply = wait(api.get(
+                    QStringLiteral("/api/v2/workspaces/%1")
+                            .arg(QString::fromLatin1(QUrl::toPercentEncoding(workspaceId)))));
+            if (reply.error) {
+                return fail(*reply.error);
+            }
+            workspaceId = reply.body.toObject().value(QStringLiteral("id")).toString();
+        }
+        QString query;
+        if (!workspaceId.isEmpty()) {
+            query = QStringLiteral("workspace=") + workspaceId;
+        }
+        const Reply reply = wait(api.get(QStringLiteral("/api/v2/reinit-events"), query));
+        if (reply.error) {
+            return fail(*reply.error);
+        }
+        const QJsonArray events = reply.body.toObject().value(QStringLiteral("events")).toArray();
+        if (!parser.isSet(follow)) {
+            if (asJson) {
+                printJson(reply.body);
+                return 0;
+            }
+            QList<QStringList> rows;
+            for (const QJsonValue &e : events) {
+                rows << eventRow(e.toObject());
+            }
+            printTable({Text::tr("ID"), Text::tr("TIME"), Text::tr("WORKSPACE"),
+                        Text::tr("OUTCOME"), Text::tr("NEW OWNER"), Text::tr("DETAIL")},
+                       rows);
+            return 0;
+        }
+        // --follow: the log so far, then live events, one JSON object a line.
+        for (const QJsonValue &e : events) {
+            printLine(
+                    stdout,
+                    QString::fromUtf8(QJsonDocument(e.toObject()).toJson(QJsonDocument::Compact)));
+        }
+        QWebSocket socket;
+        int status = 0;
+        QObject::connect(&socket, &QWebSocket::textMessageReceived, &app, [&](const QString &text) {
+            const QJsonObject message = QJsonDocument::fromJson(text.toUtf8()).object();
+            if (message.value(QStringLiteral("type")).toString() != QLatin1String("reinit_event")) {
+                return;
+            }
+            const QJsonObject event = message.value(QStringLiteral("event")).toObject();
+            if (!workspaceId.isEmpty() &&
+                event.value(QStringLiteral("workspace_id")).toString() != workspaceId) {
+                return;
+            }
+            printLine(stdout,
+                      QString::fromUtf8(QJsonDocument(event).toJson(QJsonDocument::Compact)));
+        });
+        QObject::connect(&socket, &QWebSocket::disconnected, &app, [&] {
+            printLine(stderr,
+                      Text::tr("The control plane closed the event stream: %1")
+                              .arg(socket.closeReason().isEmpty() ? socket.errorString()
+                                                                  : socket.closeReason()));
+            status = 1;
+            QCoreApplication::quit();
+        });
+        socket.open(api.webSocketRequest(QStringLiteral("/api/v2/events")));
+        const int code = QCoreApplication::exec();
+        return status ? status : code;
+    }
+    return usage();
+}

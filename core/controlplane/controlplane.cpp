@@ -1,0 +1,866 @@
+#include "controlplane.h"
+
+#include "http/jsonresponse.h"
+#include "http/serversentevents.h"
+#include "http/tokenfile.h"
+#include "prebuilds/reinitevent.h"
+#include "pubsub/memorypubsub.h"
+#include "pubsub/postgrespubsub.h"
+
+#include <QCryptographicHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QWebSocket>
+
+Q_LOGGING_CATEGORY(lcControlPlane, "companion.controlplane")
+
+using Http::Status;
+
+namespace {
+
+Status statusOf(const StoreError &error)
+{
+    switch (error.kind()) {
+    case StoreError::Kind::NotFound:
+        return Status::NotFound;
+    case StoreError::Kind::Conflict:
+        return Status::Conflict;
+    case StoreError::Kind::Invalid:
+        return Status::BadRequest;
+    case StoreError::Kind::Database:
+        break;
+    }
+    return Status::ServiceUnavailable;
+}
+
+QString messageOf(const StoreError &error)
+{
+    switch (error.kind()) {
+    case StoreError::Kind::NotFound:
+        return QStringLiteral("Not found.");
+    case StoreError::Kind::Conflict:
+        return QStringLiteral("Conflict.");
+    case StoreError::Kind::Invalid:
+        return QStringLiteral("Invalid request.");
+    case StoreError::Kind::Database:
+        break;
+    }
+    return QStringLiteral("The database is not available.");
+}
+
+// Answers a failed store future on `responder` (kept alive by the shared pointer).
+auto answerFailure(std::shared_ptr<HttpResponder> responder)
+{
+    return [responder](const StoreError &error) {
+        JsonResponse::message(*responder, statusOf(error), messageOf(error), error.message());
+    };
+}
+
+std::shared_ptr<HttpResponder> keep(HttpResponder &responder)
+{
+    return std::make_shared<HttpResponder>(std::move(responder));
+}
+
+QJsonObject eventMessage(const QString &type, const QJsonObject &fields)
+{
+    QJsonObject message = fields;
+    message.insert(QStringLiteral("type"), type);
+    return message;
+}
+
+} // namespace
+
+// One agent's GET /api/v2/workspaceagents/me/reinit: subscribed to its workspace's claim
+// channel before the durable check runs, so that a claim landing during the check is buffered
+// rather than lost; then 409, or a stream (seeded with the claim the agent missed).
+class ReinitStream : public QObject
+{
+public:
+    ReinitStream(ControlPlane *plane, HttpResponder responder, QString agentId, QString workspaceId,
+                 bool wait)
+        : QObject(plane)
+        , m_plane(plane)
+        , m_responder(std::move(responder))
+        , m_agentId(std::move(agentId))
+        , m_workspaceId(std::move(workspaceId))
+        , m_wait(wait)
+    {
+        m_responder.onAbandoned(this, [this] { finish(); });
+        m_subscription = plane->pubsub()->subscribe(
+                Claims::channel(m_workspaceId), this,
+                {[this](const QByteArray &payload) {
+                     deliver(ReinitEvent::fromClaimPayload(payload, m_workspaceId));
+                 },
+                 [this](qint64 lost) {
+                     // A lost claim message is recovered the durable way: the agent reconnects
+                     // and the check seeds it.
+                     qCWarning(lcControlPlane) << "Reinit stream of" << m_agentId << "lost" << lost
+                                               << "messages; ending it";
+                     if (m_sender) {
+                         m_sender->end();
+                     }
+                 }});
+    }
+
+    void check()
+    {
+        m_plane->store()
+                ->reinitCheck(m_agentId)
+                .then(this, [this](const ReinitCheck &check) { decide(check); })
+                .onFailed(this, [this](const StoreError &error) {
+                    JsonResponse::message(m_responder, statusOf(error), messageOf(error),
+                                          error.message());
+                    finish();
+                });
+    }
+
+private:
+    void decide(const ReinitCheck &check)
+    {
+        std::optional<ReinitEvent> seed;
+        if (m_wait && !check.ownedByPrebuilds()) {
+            if (check.firstInitiatorId != Records::PrebuildsUserId) {
+                refuse(QStringLiteral("This workspace is not a prebuild: its agent is never "
+                                      "reinitialized."),
+                       QStringLiteral("regular workspace"));
+                return;
+            }
+            const BuildRecord &latest = check.latestBuild;
+            if (latest.prebuildStage == QLatin1String("claim")) {
+                if (latest.jobStatus == QLatin1String("failed") ||
+                    latest.jobStatus == QLatin1String("canceled")) {
+                    refuse(QStringLiteral("The claim of this prebuilt workspace failed; it will "
+                                          "not be reinitialized."),
+                           QStringLiteral("claim build %1 %2: %3")
+                                   .arg(latest.number)
+                                   .arg(latest.jobStatus, latest.error));
+                    return;
+                }
+                // Only while the claim build is the latest (#26548): a later build means the
+                // agent has run for its owner already.
+                if (latest.jobStatus == QLatin1String("succeeded") && !m_acked) {
+                    seed = ReinitEvent {check.workspaceId,
+                                        QString(ReinitEvent::ReasonPrebuildClaimed), check.ownerId};
+                }
+            }
+        }
+        m_sender = new SseSender(std::move(m_responder), m_plane->m_clock, this);
+        connect(m_sender, &SseSender::closed, this, [this] { finish(); });
+        if (!m_sender->start()) {
+            return;
+        }
+        if (seed) {
+            deliver(*seed, QStringLiteral("missed claim, seeded on reconnect"));
+        }
+        for (const ReinitEvent &event : std::exchange(m_buffered, {})) {
+            deliver(event);
+        }
+    }
+
+    void refuse(const QString &message, const QString &detail)
+    {
+        ReinitEventRecord event;
+        event.workspaceId = m_workspaceId;
+        event.agentId = m_agentId;
+        event.kind = QStringLiteral("stopped_409");
+        event.detail = detail;
+        m_plane->logReinit(event);
+        JsonResponse::message(m_responder, Status::Conflict, message, detail);
+        finish();
+    }
+
+public:
+    void setAcked(bool acked) { m_acked = acked; }
+
+    void deliver(const ReinitEvent &event, const QString &how = {})
+    {
+        if (!m_sender) {
+            m_buffered.push_back(event); // the check has not decided yet
+            return;
+        }
+        if (!m_sender->isOpen() || !m_sender->sendData(event.toJson())) {
+            return;
+        }
+        ReinitEventRecord record;
+        record.workspaceId = m_workspaceId;
+        record.agentId = m_agentId;
+        record.kind = QStringLiteral("delivered");
+        record.reason = event.reason;
+        record.newOwnerId = event.ownerId;
+        record.detail = how;
+        m_plane->logReinit(record);
+    }
+
+    void finish()
+    {
+        m_subscription.cancel();
+        if (m_plane->m_streams.remove(this)) {
+            deleteLater();
+        }
+    }
+
+private:
+    ControlPlane *m_plane;
+    HttpResponder m_responder;
+    QString m_agentId;
+    QString m_workspaceId;
+    bool m_wait;
+    bool m_acked = false;
+    PubSub::Subscription m_subscription;
+    SseSender *m_sender = nullptr;
+    std::vector<ReinitEvent> m_buffered;
+};
+
+ControlPlane::ControlPlane(Options options, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_clock(m_options.clock ? m_options.clock : Clock::system())
+    , m_store(new ControlPlaneStore(m_options.database, this))
+{
+    if (m_options.database.engine == DatabaseLocation::Engine::Postgres) {
+        auto *pg = new PostgresPubSub(m_options.database.url, m_clock, this);
+        m_pubsub = pg;
+    } else {
+        m_pubsub = new MemoryPubSub(1024, this);
+    }
+    m_server = new ApiServer([this](QByteArrayView token) { return authenticate(token); },
+                             m_options.httpLimits, nullptr, this);
+    addRoutes();
+}
+
+ControlPlane::~ControlPlane()
+{
+    m_eventsSubscription.cancel();
+    for (QWebSocket *socket : std::as_const(m_eventSockets)) {
+        socket->disconnect(this);
+        socket->abort();
+        socket->deleteLater();
+    }
+    const QSet<ReinitStream *> streams = m_streams;
+    m_streams.clear();
+    qDeleteAll(streams);
+}
+
+QByteArray ControlPlane::hashToken(QByteArrayView token)
+{
+    return QCryptographicHash::hash(token, QCryptographicHash::Sha256).toHex();
+}
+
+Identity ControlPlane::authenticate(QByteArrayView token) const
+{
+    const QByteArray &op = m_options.operatorToken;
+    if (token.size() == op.size() && hashToken(token) == hashToken(op)) {
+        return {Identity::Role::Operator, {}};
+    }
+    const auto it = m_tokens.constFind(hashToken(token));
+    if (it != m_tokens.cend()) {
+        return {Identity::Role::Agent, it->agentId};
+    }
+    return {};
+}
+
+QUrl ControlPlane::url() const
+{
+    return m_server->baseUrl();
+}
+
+void ControlPlane::start()
+{
+    m_store->open()
+            .then(this,
+                  [this](int version) {
+                      qCInfo(lcControlPlane) << "Database" << m_options.database.display()
+                                             << "at schema version" << version;
+                      if (auto *pg = qobject_cast<PostgresPubSub *>(m_pubsub)) {
+                          pg->start();
+                      }
+                      m_eventsSubscription = m_pubsub->subscribe(
+                              EventsChannel, this,
+                              {[this](const QByteArray &payload) {
+                                   const QJsonObject event =
+                                           QJsonDocument::fromJson(payload).object();
+                                   if (event.value(QStringLiteral("type")).toString() ==
+                                       QLatin1String("agent_created")) {
+                                       loadTokens({});
+                                   }
+                                   for (QWebSocket *socket : std::as_const(m_eventSockets)) {
+                                       socket->sendTextMessage(QString::fromUtf8(payload));
+                                   }
+                               },
+                               [this](qint64 lost) {
+                                   loadTokens({}); // an agent_created may be among them
+                                   const QJsonObject event =
+                                           eventMessage(QStringLiteral("lost"),
+                                                        {{QStringLiteral("count"), lost}});
+                                   for (QWebSocket *socket : std::as_const(m_eventSockets)) {
+                                       JsonResponse::send(socket, event);
+                                   }
+                               }});
+                      loadTokens([this] {
+                          QString error;
+                          if (!m_server->listen(m_options.address, m_options.port, &error)) {
+                              Q_EMIT failed(error);
+                              return;
+                          }
+                          Q_EMIT started();
+                      });
+                  })
+            .onFailed(this, [this](const StoreError &error) { Q_EMIT failed(error.message()); });
+}
+
+void ControlPlane::loadTokens(std::function<void()> then)
+{
+    m_store->workspaces()
+            .then(this,
+                  [this, then](const QList<WorkspaceRecord> &) {
+                      m_store->agentTokens()
+                              .then(this,
+                                    [this, then](const QHash<QByteArray, QString> &tokens) {
+                                        QHash<QByteArray, AgentKey> keys;
+                                        for (auto it = tokens.cbegin(); it != tokens.cend(); ++it) {
+                                            keys.insert(it.key(), {it.value(), {}});
+                                        }
+                                        m_tokens = keys;
+                                        if (then) {
+                                            then();
+                                        }
+                                    })
+                              .onFailed(this, [this, then](const StoreError &error) {
+                                  if (then) {
+                                      Q_EMIT failed(error.message());
+                                  }
+                              });
+                  })
+            .onFailed(this, [this, then](const StoreError &error) {
+                if (then) {
+                    Q_EMIT failed(error.message());
+                }
+            });
+}
+
+void ControlPlane::broadcast(const QJsonObject &event)
+{
+    m_pubsub->publish(EventsChannel, QJsonDocument(event).toJson(QJsonDocument::Compact));
+}
+
+void ControlPlane::logReinit(const ReinitEventRecord &event)
+{
+    m_store->appendReinitEvent(event)
+            .then(this,
+                  [this](const ReinitEventRecord &stored) {
+                      qCInfo(lcControlPlane).noquote()
+                              << "reinit" << stored.kind << stored.workspaceId << stored.detail;
+                      broadcast(eventMessage(QStringLiteral("reinit_event"),
+                                             {{QStringLiteral("event"), stored.toJson()}}));
+                      Q_EMIT reinitEventLogged(stored);
+                  })
+            .onFailed(this, [](const StoreError &error) {
+                qCWarning(lcControlPlane) << "Cannot log a reinit event:" << error.message();
+            });
+}
+
+void ControlPlane::addRoutes()
+{
+    using Http::Method;
+    ApiServer::RouteOptions agent;
+    agent.role = Identity::Role::Agent;
+    ApiServer::RouteOptions small;
+    small.maxBodyBytes = 64 * 1024;
+    ApiServer::RouteOptions agentSmall = agent;
+    agentSmall.maxBodyBytes = 64 * 1024;
+    ApiServer::RouteOptions agentContext = agent;
+    agentContext.maxBodyBytes = 32 * 1024 * 1024; // a snapshot carries instruction files
+
+    m_server->addRoute(Method::Get, QStringLiteral("/api/v2/workspaces"),
+                       [this](const ApiRequest &, HttpResponder &r) { listWorkspaces(r); });
+    m_server->addRoute(
+            Method::Post, QStringLiteral("/api/v2/workspaces"),
+            [this](const ApiRequest &q, HttpResponder &r) { createWorkspace(q, r); }, small);
+    m_server->addRoute(Method::Get, QStringLiteral("/api/v2/workspaces/{id}"),
+                       [this](const ApiRequest &q, HttpResponder &r) {
+                           auto responder = keep(r);
+                           m_store->workspace(q.param(QStringLiteral("id")))
+                                   .then(this,
+                                         [responder](const WorkspaceRecord &w) {
+                                             JsonResponse::write(*responder, Status::Ok,
+                                                                 w.toJson());
+                                         })
+                                   .onFailed(this, answerFailure(responder));
+                       });
+    m_server->addRoute(
+            Method::Get, QStringLiteral("/api/v2/workspaces/{id}/builds"),
+            [this](const ApiRequest &q, HttpResponder &r) {
+                auto responder = keep(r);
+                m_store->builds(q.param(QStringLiteral("id")))
+                        .then(this,
+                              [responder](const QList<BuildRecord> &builds) {
+                                  QJsonArray list;
+                                  for (const BuildRecord &b : builds) {
+                                      list.append(b.toJson());
+                                  }
+                                  JsonResponse::write(
+                                          *responder, Status::Ok,
+                                          QJsonObject {{QStringLiteral("builds"), list}});
+                              })
+                        .onFailed(this, answerFailure(responder));
+            });
+    m_server->addRoute(
+            Method::Post, QStringLiteral("/api/v2/workspaces/{id}/claim"),
+            [this](const ApiRequest &q, HttpResponder &r) { claimWorkspace(q, r); }, small);
+    m_server->addRoute(
+            Method::Post, QStringLiteral("/api/v2/workspaces/{id}/builds"),
+            [this](const ApiRequest &q, HttpResponder &r) { transitionWorkspace(q, r); }, small);
+    m_server->addRoute(
+            Method::Post, QStringLiteral("/api/v2/workspacebuilds/{id}/complete"),
+            [this](const ApiRequest &q, HttpResponder &r) { completeBuildRoute(q, r); }, small);
+    m_server->addRoute(
+            Method::Get, QStringLiteral("/api/v2/context-states"),
+            [this](const ApiRequest &, HttpResponder &r) {
+                auto responder = keep(r);
+                m_store->contextStates()
+                        .then(this,
+                              [responder](const QList<ContextStateRecord> &states) {
+                                  QJsonArray list;
+                                  for (const ContextStateRecord &s : states) {
+                                      list.append(s.toJson(false));
+                                  }
+                                  JsonResponse::write(
+                                          *responder, Status::Ok,
+                                          QJsonObject {{QStringLiteral("context_states"), list}});
+                              })
+                        .onFailed(this, answerFailure(responder));
+            });
+    m_server->addRoute(
+            Method::Get, QStringLiteral("/api/v2/workspaceagents/{id}/context-state"),
+            [this](const ApiRequest &q, HttpResponder &r) {
+                auto responder = keep(r);
+                const QString id = q.param(QStringLiteral("id"));
+                m_store->contextState(id)
+                        .then(this,
+                              [responder, id](const std::optional<ContextStateRecord> &s) {
+                                  if (!s) {
+                                      JsonResponse::message(
+                                              *responder, Status::NotFound,
+                                              QStringLiteral("Not found."),
+                                              QStringLiteral(
+                                                      "Agent %1 has pushed no context state.")
+                                                      .arg(id));
+                                      return;
+                                  }
+                                  JsonResponse::write(*responder, Status::Ok, s->toJson(true));
+                              })
+                        .onFailed(this, answerFailure(responder));
+            });
+    m_server->addRoute(
+            Method::Get, QStringLiteral("/api/v2/reinit-events"),
+            [this](const ApiRequest &q, HttpResponder &r) {
+                const QUrlQuery query = q.query();
+                bool okAfter = true;
+                bool okLimit = true;
+                const QString afterText = query.queryItemValue(QStringLiteral("after"));
+                const QString limitText = query.queryItemValue(QStringLiteral("limit"));
+                const qint64 after = afterText.isEmpty() ? 0 : afterText.toLongLong(&okAfter);
+                const int limit = limitText.isEmpty() ? 1000 : limitText.toInt(&okLimit);
+                if (!okAfter || !okLimit || after < 0 || limit < 1 || limit > 10000) {
+                    JsonResponse::message(
+                            r, Status::BadRequest, QStringLiteral("Invalid query."),
+                            QStringLiteral("after is an event id ≥ 0; limit is 1 to 10000."));
+                    return;
+                }
+                auto responder = keep(r);
+                m_store->reinitEvents(query.queryItemValue(QStringLiteral("workspace")), after,
+                                      limit)
+                        .then(this,
+                              [responder](const QList<ReinitEventRecord> &events) {
+                                  QJsonArray list;
+                                  for (const ReinitEventRecord &e : events) {
+                                      list.append(e.toJson());
+                                  }
+                                  JsonResponse::write(
+                                          *responder, Status::Ok,
+                                          QJsonObject {{QStringLiteral("events"), list}});
+                              })
+                        .onFailed(this, answerFailure(responder));
+            });
+    m_server->addWebSocketRoute(QStringLiteral("/api/v2/events"),
+                                [this](std::unique_ptr<QWebSocket> socket, const ApiRequest &) {
+                                    eventsSocket(std::move(socket));
+                                });
+
+    // The agent's side.
+    m_server->addRoute(
+            Method::Get, QStringLiteral("/api/v2/workspaceagents/me/reinit"),
+            [this](const ApiRequest &q, HttpResponder &r) { reinitRoute(q, r); }, agent);
+    m_server->addRoute(
+            Method::Post, QStringLiteral("/api/v2/workspaceagents/me/context-state"),
+            [this](const ApiRequest &q, HttpResponder &r) { contextStateRoute(q, r); },
+            agentContext);
+    m_server->addRoute(
+            Method::Post, QStringLiteral("/api/v2/workspaceagents/me/report"),
+            [this](const ApiRequest &q, HttpResponder &r) { reportRoute(q, r); }, agentSmall);
+    m_server->addRoute(
+            Method::Post, QStringLiteral("/api/v2/workspaceagents/me/reinit-events"),
+            [this](const ApiRequest &q, HttpResponder &r) { agentReinitEventRoute(q, r); },
+            agentSmall);
+}
+
+void ControlPlane::listWorkspaces(HttpResponder &r)
+{
+    auto responder = keep(r);
+    m_store->workspaces()
+            .then(this,
+                  [responder](const QList<WorkspaceRecord> &all) {
+                      QJsonArray list;
+                      for (const WorkspaceRecord &w : all) {
+                          list.append(w.toJson());
+                      }
+                      JsonResponse::write(*responder, Status::Ok,
+                                          QJsonObject {{QStringLiteral("workspaces"), list}});
+                  })
+            .onFailed(this, answerFailure(responder));
+}
+
+void ControlPlane::createWorkspace(const ApiRequest &request, HttpResponder &r)
+{
+    QString error;
+    const std::optional<QJsonObject> body = request.jsonObject(&error);
+    if (!body) {
+        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid JSON."), error);
+        return;
+    }
+    const QJsonValue name = body->value(QStringLiteral("name"));
+    const QJsonValue prebuilt = body->value(QStringLiteral("prebuilt"));
+    const QJsonValue owner = body->value(QStringLiteral("owner"));
+    const QJsonValue agentName = body->value(QStringLiteral("agent_name"));
+    if (!name.isString() || (!prebuilt.isUndefined() && !prebuilt.isBool()) ||
+        (!owner.isUndefined() && !owner.isString()) ||
+        (!agentName.isUndefined() && !agentName.isString())) {
+        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid request."),
+                              QStringLiteral("Expected {\"name\": string, \"prebuilt\": bool, "
+                                             "\"owner\": string, \"agent_name\": string}."));
+        return;
+    }
+    if (prebuilt.toBool() && owner.isString()) {
+        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid request."),
+                              QStringLiteral("A prebuilt workspace belongs to the prebuilds user "
+                                             "until it is claimed: leave \"owner\" out."));
+        return;
+    }
+    const QByteArray token = TokenFile::generate();
+    auto responder = keep(r);
+    m_store->createWorkspace(name.toString(), owner.toString(QStringLiteral("operator")),
+                             prebuilt.toBool(), agentName.toString(QStringLiteral("main")),
+                             hashToken(token))
+            .then(this,
+                  [this, responder, token](const WorkspaceRecord &w) {
+                      m_tokens.insert(hashToken(token), {w.agent->id, w.id});
+                      QJsonObject json = w.toJson();
+                      json.insert(QStringLiteral("agent_id"), w.agent->id);
+                      json.insert(QStringLiteral("agent_token"), QString::fromLatin1(token));
+                      JsonResponse::write(*responder, Status::Created, json);
+                      broadcast(eventMessage(QStringLiteral("agent_created"),
+                                             {{QStringLiteral("agent_id"), w.agent->id}}));
+                      broadcast(eventMessage(QStringLiteral("workspace"),
+                                             {{QStringLiteral("workspace_id"), w.id}}));
+                      completeBuild(w.latestBuild, QStringLiteral("succeeded"), {}, nullptr);
+                  })
+            .onFailed(this, answerFailure(responder));
+}
+
+void ControlPlane::claimWorkspace(const ApiRequest &request, HttpResponder &r)
+{
+    QString error;
+    const std::optional<QJsonObject> body =
+            request.decodeStruct({QStringLiteral("owner")}, QStringLiteral("ClaimRequest"), &error);
+    if (!body) {
+        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid JSON."), error);
+        return;
+    }
+    const QJsonValue owner = body->value(QStringLiteral("owner"));
+    if (!owner.isString() || owner.toString().isEmpty()) {
+        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid request."),
+                              QStringLiteral("Expected {\"owner\": \"user name\"}."));
+        return;
+    }
+    auto responder = keep(r);
+    m_store->claim(request.param(QStringLiteral("id")), owner.toString())
+            .then(this,
+                  [this, responder](const ClaimResult &claim) {
+                      QJsonObject json = claim.build.toJson();
+                      json.insert(QStringLiteral("previous_owner_id"), claim.previousOwnerId);
+                      json.insert(QStringLiteral("owner_id"), claim.ownerId);
+                      JsonResponse::write(*responder, Status::Accepted, json);
+                      broadcast(eventMessage(
+                              QStringLiteral("workspace"),
+                              {{QStringLiteral("workspace_id"), claim.build.workspaceId}}));
+                      completeBuild(claim.build, QStringLiteral("succeeded"), {}, nullptr);
+                  })
+            .onFailed(this, answerFailure(responder));
+}
+
+void ControlPlane::transitionWorkspace(const ApiRequest &request, HttpResponder &r)
+{
+    QString error;
+    const std::optional<QJsonObject> body = request.decodeStruct(
+            {QStringLiteral("transition")}, QStringLiteral("CreateWorkspaceBuildRequest"), &error);
+    if (!body) {
+        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid JSON."), error);
+        return;
+    }
+    auto responder = keep(r);
+    m_store->transition(request.param(QStringLiteral("id")),
+                        body->value(QStringLiteral("transition")).toString())
+            .then(this,
+                  [this, responder](const BuildRecord &build) {
+                      JsonResponse::write(*responder, Status::Created, build.toJson());
+                      broadcast(
+                              eventMessage(QStringLiteral("workspace"),
+                                           {{QStringLiteral("workspace_id"), build.workspaceId}}));
+                      completeBuild(build, QStringLiteral("succeeded"), {}, nullptr);
+                  })
+            .onFailed(this, answerFailure(responder));
+}
+
+// The echo provisioner: every job ends at once with `status`. An external one calls the
+// complete route instead.
+void ControlPlane::completeBuild(const BuildRecord &build, const QString &status,
+                                 const QString &error, HttpResponder *r)
+{
+    if (!r && !m_options.echoProvisioner) {
+        return;
+    }
+    std::shared_ptr<HttpResponder> responder = r ? keep(*r) : nullptr;
+    m_store->completeBuild(build.id, status, error)
+            .then(this,
+                  [this, responder](const BuildRecord &done) {
+                      if (responder) {
+                          JsonResponse::write(*responder, Status::Ok, done.toJson());
+                      }
+                      onBuildCompleted(done);
+                  })
+            .onFailed(this, [responder](const StoreError &e) {
+                if (responder) {
+                    answerFailure(responder)(e);
+                } else {
+                    qCWarning(lcControlPlane) << "Cannot complete a build:" << e.message();
+                }
+            });
+}
+
+void ControlPlane::completeBuildRoute(const ApiRequest &request, HttpResponder &r)
+{
+    QString error;
+    const std::optional<QJsonObject> body =
+            request.decodeStruct({QStringLiteral("status"), QStringLiteral("error")},
+                                 QStringLiteral("CompleteJobRequest"), &error);
+    if (!body) {
+        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid JSON."), error);
+        return;
+    }
+    BuildRecord build;
+    build.id = request.param(QStringLiteral("id"));
+    completeBuild(build, body->value(QStringLiteral("status")).toString(),
+                  body->value(QStringLiteral("error")).toString(), &r);
+}
+
+// provisionerdserver CompleteJob: a claim build that succeeded publishes the claim; the
+// stream of whichever replica holds the agent delivers it.
+void ControlPlane::onBuildCompleted(const BuildRecord &build)
+{
+    broadcast(eventMessage(QStringLiteral("workspace"),
+                           {{QStringLiteral("workspace_id"), build.workspaceId}}));
+    if (build.prebuildStage != QLatin1String("claim")) {
+        return;
+    }
+    ReinitEventRecord record;
+    record.workspaceId = build.workspaceId;
+    record.reason = QString(ReinitEvent::ReasonPrebuildClaimed);
+    record.previousOwnerId = Records::PrebuildsUserId;
+    record.newOwnerId = build.initiatorId;
+    if (build.jobStatus != QLatin1String("succeeded")) {
+        record.kind = QStringLiteral("claim_failed");
+        record.detail = QStringLiteral("claim build %1 %2: %3")
+                                .arg(build.number)
+                                .arg(build.jobStatus, build.error);
+        logReinit(record);
+        return;
+    }
+    const ReinitEvent event {build.workspaceId, QString(ReinitEvent::ReasonPrebuildClaimed),
+                             build.initiatorId};
+    m_pubsub->publish(Claims::channel(build.workspaceId), event.toJson(), this,
+                      [this, record](const QString &error) mutable {
+                          if (error.isEmpty()) {
+                              record.kind = QStringLiteral("claim_published");
+                          } else {
+                              // The durable check still delivers it at the agent's next wait.
+                              record.kind = QStringLiteral("publish_failed");
+                              record.detail =
+                                      QStringLiteral("failed to trigger prebuilt workspace agent "
+                                                     "reinitialization: %1")
+                                              .arg(error);
+                          }
+                          logReinit(record);
+                      });
+}
+
+void ControlPlane::reinitRoute(const ApiRequest &request, HttpResponder &r)
+{
+    const QString agentId = request.identity().subject;
+    const bool wait =
+            request.query().queryItemValue(QStringLiteral("wait")) == QLatin1String("true");
+    auto responder = keep(r);
+    // The workspace first (its claim channel), then subscribe, then the durable check.
+    m_store->reinitCheck(agentId)
+            .then(this,
+                  [this, responder, agentId, wait](const ReinitCheck &check) {
+                      m_store->ackedClaimBuild(agentId)
+                              .then(this,
+                                    [this, responder, agentId, wait, check](const QString &acked) {
+                                        auto *stream =
+                                                new ReinitStream(this, std::move(*responder),
+                                                                 agentId, check.workspaceId, wait);
+                                        stream->setAcked(!acked.isEmpty() &&
+                                                         acked == check.latestBuild.id);
+                                        m_streams.insert(stream);
+                                        stream->check();
+                                    })
+                              .onFailed(this, answerFailure(responder));
+                  })
+            .onFailed(this, answerFailure(responder));
+}
+
+void ControlPlane::contextStateRoute(const ApiRequest &request, HttpResponder &r)
+{
+    QString error;
+    const std::optional<QJsonObject> body = request.jsonObject(&error);
+    if (!body) {
+        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid JSON."), error);
+        return;
+    }
+    const QJsonValue version = body->value(QStringLiteral("version"));
+    const QJsonValue hash = body->value(QStringLiteral("aggregate_hash"));
+    const QJsonValue resources = body->value(QStringLiteral("resources"));
+    const QJsonValue initial = body->value(QStringLiteral("initial"));
+    if (!version.isDouble() || version.toInteger(-1) < 1 || !hash.isString() ||
+        !resources.isArray() || (!initial.isUndefined() && !initial.isBool())) {
+        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid context state."),
+                              QStringLiteral("Expected version (≥ 1), aggregate_hash, resources "
+                                             "and initial."));
+        return;
+    }
+    ContextStateRecord state;
+    state.agentId = request.identity().subject;
+    state.version = version.toInteger();
+    state.aggregateHash = hash.toString();
+    state.initial = initial.toBool();
+    state.resourceCount = int(resources.toArray().size());
+    state.snapshot = request.body();
+    auto responder = keep(r);
+    m_store->storeContextState(state)
+            .then(this,
+                  [this, responder, state](bool accepted) {
+                      JsonResponse::write(*responder, Status::Ok,
+                                          QJsonObject {{QStringLiteral("accepted"), accepted}});
+                      if (accepted) {
+                          broadcast(eventMessage(
+                                  QStringLiteral("context_state"),
+                                  {{QStringLiteral("agent_id"), state.agentId},
+                                   {QStringLiteral("version"), state.version},
+                                   {QStringLiteral("aggregate_hash"), state.aggregateHash}}));
+                      }
+                  })
+            .onFailed(this, answerFailure(responder));
+}
+
+void ControlPlane::reportRoute(const ApiRequest &request, HttpResponder &r)
+{
+    QString error;
+    const std::optional<QJsonObject> body = request.decodeStruct(
+            {QStringLiteral("api_url")}, QStringLiteral("ReportRequest"), &error);
+    if (!body) {
+        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid JSON."), error);
+        return;
+    }
+    const QString agentId = request.identity().subject;
+    const QString apiUrl = body->value(QStringLiteral("api_url")).toString();
+    auto responder = keep(r);
+    m_store->reportAgent(agentId, apiUrl)
+            .then(this,
+                  [this, responder, agentId]() {
+                      m_store->reinitCheck(agentId)
+                              .then(this,
+                                    [this, responder, agentId](const ReinitCheck &check) {
+                                        JsonResponse::write(
+                                                *responder, Status::Ok,
+                                                QJsonObject {{QStringLiteral("agent_id"), agentId},
+                                                             {QStringLiteral("workspace_id"),
+                                                              check.workspaceId},
+                                                             {QStringLiteral("owner_id"),
+                                                              check.ownerId}});
+                                        broadcast(eventMessage(QStringLiteral("workspace"),
+                                                               {{QStringLiteral("workspace_id"),
+                                                                 check.workspaceId}}));
+                                    })
+                              .onFailed(this, answerFailure(responder));
+                  })
+            .onFailed(this, answerFailure(responder));
+}
+
+// What only the agent knows: it reinitialized, ignored a duplicate, or could not connect.
+void ControlPlane::agentReinitEventRoute(const ApiRequest &request, HttpResponder &r)
+{
+    QString error;
+    const std::optional<QJsonObject> body = request.jsonObject(&error);
+    if (!body) {
+        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid JSON."), error);
+        return;
+    }
+    static const QStringList kinds {QStringLiteral("reinitialized"),
+                                    QStringLiteral("ignored_duplicate"),
+                                    QStringLiteral("transport_error")};
+    const QString kind = body->value(QStringLiteral("kind")).toString();
+    if (!kinds.contains(kind)) {
+        JsonResponse::message(
+                r, Status::BadRequest, QStringLiteral("Invalid reinit event."),
+                QStringLiteral("kind is one of %1.").arg(kinds.join(QStringLiteral(", "))));
+        return;
+    }
+    const QString agentId = request.identity().subject;
+    ReinitEventRecord record;
+    record.agentId = agentId;
+    record.kind = kind;
+    record.at = body->value(QStringLiteral("at")).toInteger();
+    record.reason = body->value(QStringLiteral("reason")).toString().left(200);
+    record.previousOwnerId = body->value(QStringLiteral("previous_owner_id")).toString().left(64);
+    record.newOwnerId = body->value(QStringLiteral("new_owner_id")).toString().left(64);
+    record.detail = body->value(QStringLiteral("detail")).toString().left(2000);
+    record.retryMs = body->value(QStringLiteral("retry_ms")).toInteger();
+    auto responder = keep(r);
+    const bool ack = kind != QLatin1String("transport_error");
+    m_store->reinitCheck(agentId)
+            .then(this,
+                  [this, responder, record, ack](const ReinitCheck &check) mutable {
+                      record.workspaceId = check.workspaceId;
+                      if (ack && check.latestBuild.prebuildStage == QLatin1String("claim")) {
+                          // The agent has run for this claim: later reconnects are not seeded.
+                          m_store->ackClaimBuild(record.agentId, check.latestBuild.id);
+                      }
+                      logReinit(record);
+                      JsonResponse::write(*responder, Status::Accepted,
+                                          QJsonObject {{QStringLiteral("logged"), true}});
+                  })
+            .onFailed(this, answerFailure(responder));
+}
+
+void ControlPlane::eventsSocket(std::unique_ptr<QWebSocket> owned)
+{
+    QWebSocket *socket = owned.release();
+    socket->setParent(this);
+    m_eventSockets.insert(socket);
+    connect(socket, &QWebSocket::disconnected, this, [this, socket] {
+        m_eventSockets.remove(socket);
+        socket->deleteLater();
+    });
+    JsonResponse::send(socket, eventMessage(QStringLiteral("hello"), {}));
+}

@@ -1,0 +1,101 @@
+#pragma once
+
+#include "http/apiserver.h"
+#include "pubsub/pubsub.h"
+#include "store/controlplanestore.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <QObject>
+#include <QSet>
+
+#include <memory>
+
+class Clock;
+class QWebSocket;
+class ReinitStream;
+
+// The control plane: workspaces, builds and agents in a ControlPlaneStore, pubsub between
+// replicas, prebuild claims, the durable reinit stream and the context-state receiver, behind
+// one ApiServer whose gate maps tokens to callers: the operator token → the operator, an agent
+// token (stored hashed) → that agent.
+class ControlPlane : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        DatabaseLocation database;
+        QHostAddress address = QHostAddress::LocalHost;
+        quint16 port = 0;
+        QByteArray operatorToken;
+        // "echo" ends every build's job with success at once; "external" leaves jobs pending
+        // for POST /api/v2/workspacebuilds/{id}/complete.
+        bool echoProvisioner = true;
+        ApiServer::Limits httpLimits;
+        Clock *clock = nullptr; // SSE pings, pubsub reconnects; null: the system clock
+    };
+
+    // Channel of the live changes every replica relays to its /api/v2/events clients.
+    static inline const QString EventsChannel = QStringLiteral("companion_events");
+
+    explicit ControlPlane(Options options, QObject *parent = nullptr);
+    ~ControlPlane() override;
+
+    // Opens the database (migrations), loads the agent tokens, connects the pubsub and
+    // listens. Ends in started() or failed().
+    void start();
+    QUrl url() const;
+    ControlPlaneStore *store() const { return m_store; }
+    PubSub *pubsub() const { return m_pubsub; }
+    ApiServer *server() const { return m_server; }
+    int reinitStreamCount() const { return int(m_streams.size()); }
+
+    // A new agent token (hex of 32 random bytes) and its stored SHA-256 (hex).
+    static QByteArray hashToken(QByteArrayView token);
+
+Q_SIGNALS:
+    void started();
+    void failed(const QString &error);
+    // A reinit event was appended to the log (by this replica).
+    void reinitEventLogged(const ReinitEventRecord &event);
+
+private:
+    struct AgentKey
+    {
+        QString agentId;
+        QString workspaceId;
+    };
+    friend class ReinitStream;
+
+    void addRoutes();
+    void loadTokens(std::function<void()> then);
+    Identity authenticate(QByteArrayView token) const;
+    void broadcast(const QJsonObject &event);
+    void logReinit(const ReinitEventRecord &event);
+    void completeBuild(const BuildRecord &build, const QString &status, const QString &error,
+                       HttpResponder *responder);
+    void onBuildCompleted(const BuildRecord &build);
+
+    // Route handlers.
+    void listWorkspaces(HttpResponder &responder);
+    void createWorkspace(const ApiRequest &request, HttpResponder &responder);
+    void claimWorkspace(const ApiRequest &request, HttpResponder &responder);
+    void transitionWorkspace(const ApiRequest &request, HttpResponder &responder);
+    void completeBuildRoute(const ApiRequest &request, HttpResponder &responder);
+    void reinitRoute(const ApiRequest &request, HttpResponder &responder);
+    void contextStateRoute(const ApiRequest &request, HttpResponder &responder);
+    void reportRoute(const ApiRequest &request, HttpResponder &responder);
+    void agentReinitEventRoute(const ApiRequest &request, HttpResponder &responder);
+    void eventsSocket(std::unique_ptr<QWebSocket> socket);
+
+    Options m_options;
+    Clock *m_clock;
+    ControlPlaneStore *m_store;
+    PubSub *m_pubsub = nullptr;
+    ApiServer *m_server = nullptr;
+    PubSub::Subscription m_eventsSubscription;
+    QHash<QByteArray, AgentKey> m_tokens; // SHA-256 hex → agent
+    QSet<ReinitStream *> m_streams;
+    QSet<QWebSocket *> m_eventSockets;
+};
