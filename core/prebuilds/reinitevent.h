@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QMetaType>
 #include <QString>
 
 #include <optional>
@@ -31,3 +32,4 @@ namespace Claims {
 // prebuild_claimed_<lowercase hyphenated uuid>
 QString channel(const QString &workspaceId);
 } // namespace Claims
+Q_DECLARE_METATYPE(ReinitEvent)
