@@ -311,30 +311,23 @@ void ControlPlane::start()
 
 void ControlPlane::loadTokens(std::function<void()> then)
 {
-    m_store->workspaces()
+    m_store->agentTokens()
             .then(this,
-                  [this, then](const QList<WorkspaceRecord> &) {
-                      m_store->agentTokens()
-                              .then(this,
-                                    [this, then](const QHash<QByteArray, QString> &tokens) {
-                                        QHash<QByteArray, AgentKey> keys;
-                                        for (auto it = tokens.cbegin(); it != tokens.cend(); ++it) {
-                                            keys.insert(it.key(), {it.value(), {}});
-                                        }
-                                        m_tokens = keys;
-                                        if (then) {
-                                            then();
-                                        }
-                                    })
-                              .onFailed(this, [this, then](const StoreError &error) {
-                                  if (then) {
-                                      Q_EMIT failed(error.message());
-                                  }
-                              });
+                  [this, then](const QHash<QByteArray, QString> &tokens) {
+                      QHash<QByteArray, AgentKey> keys;
+                      for (auto it = tokens.cbegin(); it != tokens.cend(); ++it) {
+                          keys.insert(it.key(), {it.value(), {}});
+                      }
+                      m_tokens = keys;
+                      if (then) {
+                          then();
+                      }
                   })
             .onFailed(this, [this, then](const StoreError &error) {
                 if (then) {
-                    Q_EMIT failed(error.message());
+                    Q_EMIT failed(error.message()); // at start; later, the old tokens stay
+                } else {
+                    qCWarning(lcControlPlane) << "Cannot reload agent tokens:" << error.message();
                 }
             });
 }
