@@ -673,6 +673,15 @@ void TestControlPlane::supervisorReinitializesOnceForOwner()
     QTRY_COMPARE_WITH_TIMEOUT(reported.size(), 1, Timeout);
     QTRY_COMPARE_WITH_TIMEOUT(p.plane->reinitStreamCount(), 1, Timeout);
     QCOMPARE(supervisor.generation(), 1);
+    const auto agentConnected = [&] {
+        return p.op("GET", QStringLiteral("/api/v2/workspaces/%1").arg(id))
+                .body.value(QStringLiteral("agent"))
+                .toObject()
+                .value(QStringLiteral("connected"))
+                .toBool();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(agentConnected(), Timeout);
+    QSignalSpy connections(p.plane.get(), &ControlPlane::agentConnectionChanged);
     const Response claim = p.op("POST", QStringLiteral("/api/v2/workspaces/%1/claim").arg(id),
                                 {{QStringLiteral("owner"), QStringLiteral("alice")}});
     QCOMPARE(claim.status, 202);
@@ -681,6 +690,10 @@ void TestControlPlane::supervisorReinitializesOnceForOwner()
     QCOMPARE(supervisor.lastOwnerId(), claim.body.value(QStringLiteral("owner_id")).toString());
     // The same owner again (a replayed claim) is ignored and logged.
     const ReinitEvent again {id, QStringLiteral("prebuild_claimed"), supervisor.lastOwnerId()};
+    // The old stream closed and the new one opened (in either order): the agent is waiting
+    // again, subscribed.
+    QTRY_VERIFY_WITH_TIMEOUT(connections.size() >= 2, Timeout);
+    QVERIFY(connections.last().at(1).toBool());
     QTRY_COMPARE_WITH_TIMEOUT(p.plane->reinitStreamCount(), 1, Timeout);
     p.plane->pubsub()->publish(Claims::channel(id), again.toJson());
     QTRY_COMPARE_WITH_TIMEOUT(duplicates.size(), 1, Timeout);
@@ -693,6 +706,7 @@ void TestControlPlane::supervisorReinitializesOnceForOwner()
     QSignalSpy stopped(&supervisor, &AgentSupervisor::stopped);
     supervisor.stop();
     QTRY_COMPARE_WITH_TIMEOUT(stopped.size(), 1, Timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(!agentConnected(), Timeout);
 }
 
 void TestControlPlane::postgresPubSubSurvivesRestart()

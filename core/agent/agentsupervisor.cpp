@@ -64,6 +64,9 @@ bool AgentSupervisor::startAgent(QString *error)
                         if (!startAgent(&error)) {
                             qCCritical(lcSupervisor).noquote()
                                     << "The agent did not restart:" << error;
+                            if (m_loop) {
+                                m_loop->stop();
+                            }
                             Q_EMIT stopped();
                             return;
                         }
@@ -118,6 +121,8 @@ void AgentSupervisor::onEvent(const ReinitEvent &event)
     }
     m_lastOwnerId = event.ownerId;
     qCInfo(lcSupervisor) << "agent reinitializing";
+    // The next wait goes out once the control plane has heard that this claim was acted on.
+    m_loop->hold();
     m_restarting = true;
     m_pending = event;
     Q_EMIT reinitializing(event);
@@ -173,20 +178,23 @@ void AgentSupervisor::logOutcome(const QString &kind, const ReinitEvent &event,
     flushOutcomes();
 }
 
+void AgentSupervisor::releaseLoopIfAcknowledged()
+{
+    if (!m_loop || m_restarting) {
+        return;
+    }
+    for (const QJsonObject &outcome : m_outcomes) {
+        if (outcome.value(QStringLiteral("kind")).toString() == QLatin1String("reinitialized")) {
+            return;
+        }
+    }
+    m_loop->release();
+}
+
 void AgentSupervisor::flushOutcomes()
 {
     if (m_outcomeInFlight || m_outcomes.empty() || !m_api) {
         return;
-    }
-    // A transport error still being retried is sent once the stream works again.
-    if (m_outcomes.size() == 1 &&
-        m_outcomes.front().value(QStringLiteral("kind")).toString() ==
-                QLatin1String("transport_error") &&
-        m_loop && !m_loop->isStopped() && !m_outcomeRetry) {
-        m_outcomeRetry = m_clock->callAfter(RetryInterval, this, [this] {
-            m_outcomeRetry.reset();
-            flushOutcomes();
-        });
     }
     m_outcomeInFlight = true;
     ApiCall *call = m_api->post(QStringLiteral("/api/v2/workspaceagents/me/reinit-events"),
@@ -196,10 +204,15 @@ void AgentSupervisor::flushOutcomes()
         if (!m_outcomes.empty()) {
             m_outcomes.pop_front();
         }
+        releaseLoopIfAcknowledged();
         flushOutcomes();
     });
     connect(call, &ApiCall::failed, this, [this](const ApiError &error) {
         m_outcomeInFlight = false;
+        // Unreachable: waiting again (with backoff) is how the agent learns it is back.
+        if (m_loop) {
+            m_loop->release();
+        }
         if (error.status >= 400 && error.status < 500 && error.status != 408 &&
             error.status != 429) {
             m_outcomes.pop_front(); // refused for good: do not resend it forever

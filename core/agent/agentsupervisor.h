@@ -53,6 +53,7 @@ private:
     void logOutcome(const QString &kind, const ReinitEvent &event, const QString &detail,
                     qint64 retryMs);
     void flushOutcomes();
+    void releaseLoopIfAcknowledged();
 
     Agent::Options m_options;
     Clock *m_clock;

@@ -8,8 +8,10 @@
 #include "pubsub/postgrespubsub.h"
 
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonParseError>
 #include <QLoggingCategory>
 #include <QWebSocket>
 
@@ -55,6 +57,22 @@ auto answerFailure(std::shared_ptr<HttpResponder> responder)
     return [responder](const StoreError &error) {
         JsonResponse::message(*responder, statusOf(error), messageOf(error), error.message());
     };
+}
+
+// The body as a JSON object (as Go decodes it into a struct with `fields`, when given), or a
+// 400 already answered.
+std::optional<QJsonObject> readBody(const ApiRequest &request, HttpResponder &responder,
+                                    const QStringList &fields = {}, const QString &goType = {})
+{
+    QString error;
+    std::optional<QJsonObject> body = fields.isEmpty()
+            ? request.jsonObject(&error)
+            : request.decodeStruct(fields, goType, &error);
+    if (!body) {
+        JsonResponse::message(responder, Status::BadRequest, QStringLiteral("Invalid JSON."),
+                              error);
+    }
+    return body;
 }
 
 std::shared_ptr<HttpResponder> keep(HttpResponder &responder)
@@ -138,8 +156,9 @@ private:
                     return;
                 }
                 // Only while the claim build is the latest (#26548): a later build means the
-                // agent has run for its owner already.
-                if (latest.jobStatus == QLatin1String("succeeded") && !m_acked) {
+                // agent has run for its owner already; so does its acknowledgement.
+                if (latest.jobStatus == QLatin1String("succeeded") &&
+                    check.ackedClaimBuildId != latest.id) {
                     seed = ReinitEvent {check.workspaceId,
                                         QString(ReinitEvent::ReasonPrebuildClaimed), check.ownerId};
                 }
@@ -150,6 +169,9 @@ private:
         if (!m_sender->start()) {
             return;
         }
+        m_counted = true;
+        m_plane->countStream(m_agentId, m_workspaceId, +1);
+        touchLater();
         if (seed) {
             deliver(*seed, QStringLiteral("missed claim, seeded on reconnect"));
         }
@@ -171,8 +193,6 @@ private:
     }
 
 public:
-    void setAcked(bool acked) { m_acked = acked; }
-
     void deliver(const ReinitEvent &event, const QString &how = {})
     {
         if (!m_sender) {
@@ -192,9 +212,21 @@ public:
         m_plane->logReinit(record);
     }
 
+    void touchLater()
+    {
+        m_touch = m_plane->m_clock->callAfter(SseSender::PingInterval, this, [this] {
+            m_plane->store()->touchAgent(m_agentId, QDateTime::currentMSecsSinceEpoch());
+            touchLater();
+        });
+    }
+
     void finish()
     {
         m_subscription.cancel();
+        m_touch.reset();
+        if (std::exchange(m_counted, false)) {
+            m_plane->countStream(m_agentId, m_workspaceId, -1);
+        }
         if (m_plane->m_streams.remove(this)) {
             deleteLater();
         }
@@ -206,10 +238,11 @@ private:
     QString m_agentId;
     QString m_workspaceId;
     bool m_wait;
-    bool m_acked = false;
     PubSub::Subscription m_subscription;
     SseSender *m_sender = nullptr;
     std::vector<ReinitEvent> m_buffered;
+    std::unique_ptr<Clock::Timer> m_touch;
+    bool m_counted = false;
 };
 
 ControlPlane::ControlPlane(Options options, QObject *parent)
@@ -217,6 +250,7 @@ ControlPlane::ControlPlane(Options options, QObject *parent)
     , m_options(std::move(options))
     , m_clock(m_options.clock ? m_options.clock : Clock::system())
     , m_store(new ControlPlaneStore(m_options.database, this))
+    , m_operatorTokenHash(hashToken(m_options.operatorToken))
 {
     if (m_options.database.engine == DatabaseLocation::Engine::Postgres) {
         auto *pg = new PostgresPubSub(m_options.database.url, m_clock, this);
@@ -247,13 +281,14 @@ QByteArray ControlPlane::hashToken(QByteArrayView token)
     return QCryptographicHash::hash(token, QCryptographicHash::Sha256).toHex();
 }
 
+// One hash per request: comparing hashes keeps the operator check constant-time too.
 Identity ControlPlane::authenticate(QByteArrayView token) const
 {
-    const QByteArray &op = m_options.operatorToken;
-    if (token.size() == op.size() && hashToken(token) == hashToken(op)) {
+    const QByteArray hash = hashToken(token);
+    if (hash == m_operatorTokenHash) {
         return {Identity::Role::Operator, {}};
     }
-    const auto it = m_tokens.constFind(hashToken(token));
+    const auto it = m_tokens.constFind(hash);
     if (it != m_tokens.cend()) {
         return {Identity::Role::Agent, it->agentId};
     }
@@ -278,14 +313,19 @@ void ControlPlane::start()
                       m_eventsSubscription = m_pubsub->subscribe(
                               EventsChannel, this,
                               {[this](const QByteArray &payload) {
-                                   const QJsonObject event =
-                                           QJsonDocument::fromJson(payload).object();
-                                   if (event.value(QStringLiteral("type")).toString() ==
+                                   const std::optional<QJsonObject> event =
+                                           decodeEventMessage(payload);
+                                   if (!event) {
+                                       qCWarning(lcControlPlane)
+                                               << "Dropped a malformed message on" << EventsChannel;
+                                       return;
+                                   }
+                                   if (event->value(QStringLiteral("type")).toString() ==
                                        QLatin1String("agent_created")) {
                                        loadTokens({});
                                    }
                                    for (QWebSocket *socket : std::as_const(m_eventSockets)) {
-                                       socket->sendTextMessage(QString::fromUtf8(payload));
+                                       JsonResponse::send(socket, *event);
                                    }
                                },
                                [this](qint64 lost) {
@@ -309,16 +349,27 @@ void ControlPlane::start()
             .onFailed(this, [this](const StoreError &error) { Q_EMIT failed(error.message()); });
 }
 
+std::optional<QJsonObject> ControlPlane::decodeEventMessage(QByteArrayView payload)
+{
+    QJsonParseError error;
+    const QJsonDocument document = QJsonDocument::fromJson(payload.toByteArray(), &error);
+    if (error.error != QJsonParseError::NoError || !document.isObject()) {
+        return std::nullopt;
+    }
+    QJsonObject event = document.object();
+    const QJsonValue type = event.value(QStringLiteral("type"));
+    if (!type.isString() || type.toString().isEmpty()) {
+        return std::nullopt;
+    }
+    return event;
+}
+
 void ControlPlane::loadTokens(std::function<void()> then)
 {
     m_store->agentTokens()
             .then(this,
-                  [this, then](const QHash<QByteArray, QString> &tokens) {
-                      QHash<QByteArray, AgentKey> keys;
-                      for (auto it = tokens.cbegin(); it != tokens.cend(); ++it) {
-                          keys.insert(it.key(), {it.value(), {}});
-                      }
-                      m_tokens = keys;
+                  [this, then](const QHash<QByteArray, AgentKey> &tokens) {
+                      setTokens(tokens);
                       if (then) {
                           then();
                       }
@@ -329,6 +380,32 @@ void ControlPlane::loadTokens(std::function<void()> then)
                 } else {
                     qCWarning(lcControlPlane) << "Cannot reload agent tokens:" << error.message();
                 }
+            });
+}
+
+void ControlPlane::setTokens(const QHash<QByteArray, AgentKey> &tokens)
+{
+    m_tokens = tokens;
+    m_agentWorkspaces.clear();
+    for (const AgentKey &key : tokens) {
+        m_agentWorkspaces.insert(key.agentId, key.workspaceId);
+    }
+}
+
+void ControlPlane::countStream(const QString &agentId, const QString &workspaceId, int delta)
+{
+    m_store->countAgentStream(agentId, delta)
+            .then(this,
+                  [this, agentId, workspaceId](bool connected) {
+                      Q_EMIT agentConnectionChanged(agentId, connected);
+                      broadcast(eventMessage(QStringLiteral("agent_connection"),
+                                             {{QStringLiteral("agent_id"), agentId},
+                                              {QStringLiteral("workspace_id"), workspaceId},
+                                              {QStringLiteral("connected"), connected}}));
+                  })
+            .onFailed(this, [agentId](const StoreError &error) {
+                qCWarning(lcControlPlane)
+                        << "Cannot count the reinit stream of" << agentId << ':' << error.message();
             });
 }
 
@@ -516,10 +593,8 @@ void ControlPlane::listWorkspaces(HttpResponder &r)
 
 void ControlPlane::createWorkspace(const ApiRequest &request, HttpResponder &r)
 {
-    QString error;
-    const std::optional<QJsonObject> body = request.jsonObject(&error);
+    const std::optional<QJsonObject> body = readBody(request, r);
     if (!body) {
-        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid JSON."), error);
         return;
     }
     const QJsonValue name = body->value(QStringLiteral("name"));
@@ -548,6 +623,7 @@ void ControlPlane::createWorkspace(const ApiRequest &request, HttpResponder &r)
             .then(this,
                   [this, responder, token](const WorkspaceRecord &w) {
                       m_tokens.insert(hashToken(token), {w.agent->id, w.id});
+                      m_agentWorkspaces.insert(w.agent->id, w.id);
                       QJsonObject json = w.toJson();
                       json.insert(QStringLiteral("agent_id"), w.agent->id);
                       json.insert(QStringLiteral("agent_token"), QString::fromLatin1(token));
@@ -563,11 +639,9 @@ void ControlPlane::createWorkspace(const ApiRequest &request, HttpResponder &r)
 
 void ControlPlane::claimWorkspace(const ApiRequest &request, HttpResponder &r)
 {
-    QString error;
     const std::optional<QJsonObject> body =
-            request.decodeStruct({QStringLiteral("owner")}, QStringLiteral("ClaimRequest"), &error);
+            readBody(request, r, {QStringLiteral("owner")}, QStringLiteral("ClaimRequest"));
     if (!body) {
-        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid JSON."), error);
         return;
     }
     const QJsonValue owner = body->value(QStringLiteral("owner"));
@@ -594,11 +668,9 @@ void ControlPlane::claimWorkspace(const ApiRequest &request, HttpResponder &r)
 
 void ControlPlane::transitionWorkspace(const ApiRequest &request, HttpResponder &r)
 {
-    QString error;
-    const std::optional<QJsonObject> body = request.decodeStruct(
-            {QStringLiteral("transition")}, QStringLiteral("CreateWorkspaceBuildRequest"), &error);
+    const std::optional<QJsonObject> body = readBody(request, r, {QStringLiteral("transition")},
+                                                     QStringLiteral("CreateWorkspaceBuildRequest"));
     if (!body) {
-        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid JSON."), error);
         return;
     }
     auto responder = keep(r);
@@ -643,12 +715,10 @@ void ControlPlane::completeBuild(const BuildRecord &build, const QString &status
 
 void ControlPlane::completeBuildRoute(const ApiRequest &request, HttpResponder &r)
 {
-    QString error;
     const std::optional<QJsonObject> body =
-            request.decodeStruct({QStringLiteral("status"), QStringLiteral("error")},
-                                 QStringLiteral("CompleteJobRequest"), &error);
+            readBody(request, r, {QStringLiteral("status"), QStringLiteral("error")},
+                     QStringLiteral("CompleteJobRequest"));
     if (!body) {
-        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid JSON."), error);
         return;
     }
     BuildRecord build;
@@ -702,33 +772,17 @@ void ControlPlane::reinitRoute(const ApiRequest &request, HttpResponder &r)
     const QString agentId = request.identity().subject;
     const bool wait =
             request.query().queryItemValue(QStringLiteral("wait")) == QLatin1String("true");
-    auto responder = keep(r);
-    // The workspace first (its claim channel), then subscribe, then the durable check.
-    m_store->reinitCheck(agentId)
-            .then(this,
-                  [this, responder, agentId, wait](const ReinitCheck &check) {
-                      m_store->ackedClaimBuild(agentId)
-                              .then(this,
-                                    [this, responder, agentId, wait, check](const QString &acked) {
-                                        auto *stream =
-                                                new ReinitStream(this, std::move(*responder),
-                                                                 agentId, check.workspaceId, wait);
-                                        stream->setAcked(!acked.isEmpty() &&
-                                                         acked == check.latestBuild.id);
-                                        m_streams.insert(stream);
-                                        stream->check();
-                                    })
-                              .onFailed(this, answerFailure(responder));
-                  })
-            .onFailed(this, answerFailure(responder));
+    // The token named the workspace: subscribe to its claims now, then check the database.
+    auto *stream =
+            new ReinitStream(this, std::move(r), agentId, m_agentWorkspaces.value(agentId), wait);
+    m_streams.insert(stream);
+    stream->check();
 }
 
 void ControlPlane::contextStateRoute(const ApiRequest &request, HttpResponder &r)
 {
-    QString error;
-    const std::optional<QJsonObject> body = request.jsonObject(&error);
+    const std::optional<QJsonObject> body = readBody(request, r);
     if (!body) {
-        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid JSON."), error);
         return;
     }
     const QJsonValue version = body->value(QStringLiteral("version"));
@@ -768,11 +822,9 @@ void ControlPlane::contextStateRoute(const ApiRequest &request, HttpResponder &r
 
 void ControlPlane::reportRoute(const ApiRequest &request, HttpResponder &r)
 {
-    QString error;
-    const std::optional<QJsonObject> body = request.decodeStruct(
-            {QStringLiteral("api_url")}, QStringLiteral("ReportRequest"), &error);
+    const std::optional<QJsonObject> body =
+            readBody(request, r, {QStringLiteral("api_url")}, QStringLiteral("ReportRequest"));
     if (!body) {
-        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid JSON."), error);
         return;
     }
     const QString agentId = request.identity().subject;
@@ -803,10 +855,8 @@ void ControlPlane::reportRoute(const ApiRequest &request, HttpResponder &r)
 // What only the agent knows: it reinitialized, ignored a duplicate, or could not connect.
 void ControlPlane::agentReinitEventRoute(const ApiRequest &request, HttpResponder &r)
 {
-    QString error;
-    const std::optional<QJsonObject> body = request.jsonObject(&error);
+    const std::optional<QJsonObject> body = readBody(request, r);
     if (!body) {
-        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid JSON."), error);
         return;
     }
     static const QStringList kinds {QStringLiteral("reinitialized"),

@@ -6,10 +6,12 @@
 
 #include <QHash>
 #include <QHostAddress>
+#include <QJsonObject>
 #include <QObject>
 #include <QSet>
 
 #include <memory>
+#include <optional>
 
 class Clock;
 class QWebSocket;
@@ -38,6 +40,9 @@ public:
 
     // Channel of the live changes every replica relays to its /api/v2/events clients.
     static inline const QString EventsChannel = QStringLiteral("companion_events");
+    // A message on EventsChannel: a JSON object with a "type". Anything else (any database
+    // user can NOTIFY that channel) is dropped rather than relayed to clients.
+    static std::optional<QJsonObject> decodeEventMessage(QByteArrayView payload);
 
     explicit ControlPlane(Options options, QObject *parent = nullptr);
     ~ControlPlane() override;
@@ -53,25 +58,24 @@ public:
 
     // A new agent token (hex of 32 random bytes) and its stored SHA-256 (hex).
     static QByteArray hashToken(QByteArrayView token);
+    void setTokens(const QHash<QByteArray, AgentKey> &tokens);
 
 Q_SIGNALS:
     void started();
     void failed(const QString &error);
     // A reinit event was appended to the log (by this replica).
     void reinitEventLogged(const ReinitEventRecord &event);
+    // An agent's reinit stream opened or closed here; `connected`: some replica holds one.
+    void agentConnectionChanged(const QString &agentId, bool connected);
 
 private:
-    struct AgentKey
-    {
-        QString agentId;
-        QString workspaceId;
-    };
     friend class ReinitStream;
 
     void addRoutes();
     void loadTokens(std::function<void()> then);
     Identity authenticate(QByteArrayView token) const;
     void broadcast(const QJsonObject &event);
+    void countStream(const QString &agentId, const QString &workspaceId, int delta);
     void logReinit(const ReinitEventRecord &event);
     void completeBuild(const BuildRecord &build, const QString &status, const QString &error,
                        HttpResponder *responder);
@@ -95,7 +99,9 @@ private:
     PubSub *m_pubsub = nullptr;
     ApiServer *m_server = nullptr;
     PubSub::Subscription m_eventsSubscription;
+    QByteArray m_operatorTokenHash;
     QHash<QByteArray, AgentKey> m_tokens; // SHA-256 hex → agent
+    QHash<QString, QString> m_agentWorkspaces; // agent id → workspace id
     QSet<ReinitStream *> m_streams;
     QSet<QWebSocket *> m_eventSockets;
 };

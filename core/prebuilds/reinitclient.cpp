@@ -182,9 +182,23 @@ void ReinitLoop::stop()
     m_running = false;
 }
 
+void ReinitLoop::hold()
+{
+    m_held = true;
+    m_timer.reset();
+}
+
+void ReinitLoop::release()
+{
+    if (!std::exchange(m_held, false) || m_running) {
+        return;
+    }
+    schedule(std::chrono::milliseconds(0));
+}
+
 void ReinitLoop::schedule(std::chrono::milliseconds delay)
 {
-    if (m_stopped) {
+    if (m_stopped || m_held) {
         return;
     }
     m_timer = m_clock->callAfter(delay, this, [this] { attempt(); });

@@ -62,6 +62,10 @@ public:
     void start();
     void stop();
     bool isStopped() const { return m_stopped; }
+    // No new wait until release(): the agent is acting on an event and has not told the
+    // control plane yet, which would otherwise seed the same claim again.
+    void hold();
+    void release();
     // The delay before the next attempt after `failures` failures in a row.
     static std::chrono::milliseconds backoff(int failures);
 
@@ -82,4 +86,5 @@ private:
     int m_failures = 0;
     bool m_stopped = false;
     bool m_running = false;
+    bool m_held = false;
 };

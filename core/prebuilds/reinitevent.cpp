@@ -45,12 +45,13 @@ std::optional<ReinitEvent> ReinitEvent::decode(QByteArrayView json, QString *err
         *error = QStringLiteral("The reinit event's owner_id is not a UUID.");
         return std::nullopt;
     }
+    // Canonical form, as Go's uuid.UUID prints itself whatever form it was parsed from.
     ReinitEvent event;
-    event.workspaceId = workspace.toString().toLower();
+    event.workspaceId = QUuid::fromString(workspace.toString()).toString(QUuid::WithoutBraces);
     event.reason = reason.toString();
     // The zero UUID is "no owner" (Go's omitzero of uuid.Nil).
     const QUuid ownerUuid = QUuid::fromString(owner.toString());
-    event.ownerId = ownerUuid.isNull() ? QString() : owner.toString().toLower();
+    event.ownerId = ownerUuid.isNull() ? QString() : ownerUuid.toString(QUuid::WithoutBraces);
     return event;
 }
 

@@ -118,7 +118,7 @@ const QString workspaceSelect =
                        "LIMIT 1), "
                        "a.id, a.name, a.api_url, a.last_seen_at, a.created_at, ") +
         buildColumns + QStringLiteral(", ") + contextColumns +
-        QStringLiteral(" FROM workspaces w JOIN users u ON u.id = w.owner_id "
+        QStringLiteral(", a.open_streams FROM workspaces w JOIN users u ON u.id = w.owner_id "
                        "JOIN builds b ON b.workspace_id = w.id AND b.number = "
                        "(SELECT MAX(number) FROM builds m WHERE m.workspace_id = w.id) "
                        "LEFT JOIN agents a ON a.workspace_id = w.id "
@@ -141,6 +141,9 @@ WorkspaceRecord workspaceAt(const QSqlQuery &q)
         a.apiUrl = q.value(8).toString();
         a.lastSeenAt = q.value(9).toLongLong();
         a.createdAt = q.value(10).toLongLong();
+        // A replica that died holding a stream never counted it down: trust the count only
+        // while the agent has been seen lately (every open stream touches it every 15 s).
+        a.connected = q.value(28).toInt() > 0 && now() - a.lastSeenAt < AgentRecord::StaleAfterMs;
         w.agent = a;
     }
     w.latestBuild = buildAt(q, 11);
@@ -393,13 +396,14 @@ QFuture<QList<BuildRecord>> ControlPlaneStore::builds(const QString &workspaceId
     });
 }
 
-QFuture<QHash<QByteArray, QString>> ControlPlaneStore::agentTokens()
+QFuture<QHash<QByteArray, AgentKey>> ControlPlaneStore::agentTokens()
 {
     return m_database.run([](QSqlDatabase &db) {
-        QSqlQuery q = exec(db, QStringLiteral("SELECT token_sha256, id FROM agents"));
-        QHash<QByteArray, QString> tokens;
+        QSqlQuery q = exec(db, QStringLiteral("SELECT token_sha256, id, workspace_id FROM agents"));
+        QHash<QByteArray, AgentKey> tokens;
         while (q.next()) {
-            tokens.insert(q.value(0).toString().toLatin1(), q.value(1).toString());
+            tokens.insert(q.value(0).toString().toLatin1(),
+                          {q.value(1).toString(), q.value(2).toString()});
         }
         return tokens;
     });
@@ -409,12 +413,16 @@ QFuture<ReinitCheck> ControlPlaneStore::reinitCheck(const QString &agentId)
 {
     return m_database.run([=](QSqlDatabase &db) {
         QSqlQuery q =
-                exec(db, QStringLiteral("SELECT workspace_id FROM agents WHERE id = ?"), {agentId});
+                exec(db,
+                     QStringLiteral(
+                             "SELECT workspace_id, acked_claim_build_id FROM agents WHERE id = ?"),
+                     {agentId});
         if (!q.next()) {
             fail(StoreError::Kind::NotFound, QStringLiteral("No agent %1.").arg(agentId));
         }
         const WorkspaceRecord w = findWorkspace(db, q.value(0).toString());
         ReinitCheck check;
+        check.ackedClaimBuildId = q.value(1).toString();
         check.workspaceId = w.id;
         check.ownerId = w.ownerId;
         check.firstInitiatorId = w.firstInitiatorId;
@@ -430,6 +438,19 @@ QFuture<void> ControlPlaneStore::touchAgent(const QString &agentId, qint64 at)
     });
 }
 
+QFuture<bool> ControlPlaneStore::countAgentStream(const QString &agentId, int delta)
+{
+    return m_database.run([=](QSqlDatabase &db) {
+        exec(db,
+             QStringLiteral("UPDATE agents SET open_streams = CASE WHEN open_streams + ? < 0 "
+                            "THEN 0 ELSE open_streams + ? END, last_seen_at = ? WHERE id = ?"),
+             {delta, delta, now(), agentId});
+        QSqlQuery q =
+                exec(db, QStringLiteral("SELECT open_streams FROM agents WHERE id = ?"), {agentId});
+        return q.next() && q.value(0).toInt() > 0;
+    });
+}
+
 QFuture<void> ControlPlaneStore::reportAgent(const QString &agentId, const QString &apiUrl)
 {
     return m_database.run([=](QSqlDatabase &db) {
@@ -439,16 +460,6 @@ QFuture<void> ControlPlaneStore::reportAgent(const QString &agentId, const QStri
         if (q.numRowsAffected() != 1) {
             fail(StoreError::Kind::NotFound, QStringLiteral("No agent %1.").arg(agentId));
         }
-    });
-}
-
-QFuture<QString> ControlPlaneStore::ackedClaimBuild(const QString &agentId)
-{
-    return m_database.run([=](QSqlDatabase &db) {
-        QSqlQuery q =
-                exec(db, QStringLiteral("SELECT acked_claim_build_id FROM agents WHERE id = ?"),
-                     {agentId});
-        return q.next() ? q.value(0).toString() : QString();
     });
 }
 

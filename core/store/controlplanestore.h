@@ -37,14 +37,16 @@ public:
                                        const QString &error);
     QFuture<QList<BuildRecord>> builds(const QString &workspaceId);
 
-    // SHA-256 (hex) of every agent token → agent id.
-    QFuture<QHash<QByteArray, QString>> agentTokens();
+    // SHA-256 (hex) of every agent token → its agent.
+    QFuture<QHash<QByteArray, AgentKey>> agentTokens();
     QFuture<ReinitCheck> reinitCheck(const QString &agentId);
     QFuture<void> touchAgent(const QString &agentId, qint64 at);
+    // One more (+1) or one fewer (-1) reinit stream of the agent's open; it was seen now.
+    // True while any replica holds one.
+    QFuture<bool> countAgentStream(const QString &agentId, int delta);
     // The agent's own report: where its API is; it was seen now.
     QFuture<void> reportAgent(const QString &agentId, const QString &apiUrl);
-    // The claim build the agent said it has run for (empty: none), and recording it.
-    QFuture<QString> ackedClaimBuild(const QString &agentId);
+    // Records the claim build the agent says it has run for (ReinitCheck::ackedClaimBuildId).
     QFuture<void> ackClaimBuild(const QString &agentId, const QString &buildId);
 
     // Stores the state unless its version is not newer than the stored one (an Initial push,

@@ -59,6 +59,12 @@ const std::vector<Migration> &migrations()
                      "retry_ms BIGINT NOT NULL DEFAULT 0)",
                      "CREATE INDEX reinit_events_workspace ON reinit_events (workspace_id, id)",
              }},
+            {3,
+             "the reinit streams each agent holds open",
+             {
+                     // Across replicas: each adds one while it holds a stream of the agent's.
+                     "ALTER TABLE agents ADD COLUMN open_streams INTEGER NOT NULL DEFAULT 0",
+             }},
     };
     return all;
 }

@@ -38,6 +38,7 @@ QJsonObject AgentRecord::toJson() const
             {QStringLiteral("name"), name},
             {QStringLiteral("api_url"), apiUrl},
             {QStringLiteral("last_seen_at"), lastSeenAt ? QJsonValue(lastSeenAt) : QJsonValue()},
+            {QStringLiteral("connected"), connected},
             {QStringLiteral("created_at"), createdAt}};
 }
 

@@ -40,6 +40,9 @@ struct AgentRecord
     QString apiUrl;
     qint64 lastSeenAt = 0;
     qint64 createdAt = 0;
+    // Holds a reinit stream on some replica (and was seen within StaleAfterMs).
+    bool connected = false;
+    static constexpr qint64 StaleAfterMs = 45'000;
     QJsonObject toJson() const;
 };
 
@@ -98,7 +101,15 @@ struct ReinitCheck
     QString ownerId;
     QString firstInitiatorId;
     BuildRecord latestBuild;
+    QString ackedClaimBuildId; // the claim build the agent said it has run for
     bool ownedByPrebuilds() const { return ownerId == Records::PrebuildsUserId; }
+};
+
+// An agent as its token names it.
+struct AgentKey
+{
+    QString agentId;
+    QString workspaceId;
 };
 
 struct ClaimResult
