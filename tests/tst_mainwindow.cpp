@@ -9,6 +9,7 @@
 #include "process/processclient.h"
 #include "process/processmanager.h"
 #include "processesview.h"
+#include "reiniteventsview.h"
 #include "startprocessdialog.h"
 #include "theme.h"
 
@@ -86,6 +87,15 @@ private Q_SLOTS:
                 auto *view = qobject_cast<ProcessesView *>(tabs->widget(i));
                 QVERIFY(view);
                 QVERIFY(view->findChild<EmptyStatePage *>(QStringLiteral("processesNoAgent")));
+                continue;
+            }
+            if (i == MainWindow::ReinitEventsPage) {
+                // Without events the Reinit events view shows its own empty state.
+                auto *view = qobject_cast<ReinitEventsView *>(tabs->widget(i));
+                QVERIFY(view);
+                auto *empty =
+                        view->findChild<EmptyStatePage *>(QStringLiteral("reinitEventsEmptyState"));
+                QVERIFY(empty && empty->explanation().size() > 40);
                 continue;
             }
             auto *page = qobject_cast<EmptyStatePage *>(tabs->widget(i));

@@ -1,5 +1,7 @@
 #include "connectagentdialog.h"
 
+#include "http/apiclient.h"
+
 #include "tokenstore.h"
 
 #include "http/apicall.h"
@@ -15,20 +17,29 @@
 #include <QVBoxLayout>
 
 ConnectAgentDialog::ConnectAgentDialog(QWidget *parent)
+    : ConnectAgentDialog(Target::Agent, parent)
+{ }
+
+ConnectAgentDialog::ConnectAgentDialog(Target target, QWidget *parent)
     : QDialog(parent)
+    , m_target(target)
 {
-    setObjectName(QStringLiteral("connectAgentDialog"));
-    setWindowTitle(tr("Connect to Agent"));
+    const bool plane = target == Target::ControlPlane;
+    setObjectName(plane ? QStringLiteral("connectControlPlaneDialog")
+                        : QStringLiteral("connectAgentDialog"));
+    setWindowTitle(plane ? tr("Connect to Control Plane") : tr("Connect to Agent"));
 
     m_url = new QLineEdit(this);
     m_url->setObjectName(QStringLiteral("agentUrlEdit"));
-    m_url->setAccessibleName(tr("Agent URL"));
-    m_url->setPlaceholderText(tr("http://workspace.example:7401"));
+    m_url->setAccessibleName(plane ? tr("Control plane URL") : tr("Agent URL"));
+    m_url->setPlaceholderText(plane ? tr("http://controlplane.example:7080")
+                                    : tr("http://workspace.example:7401"));
     m_token = new QLineEdit(this);
     m_token->setObjectName(QStringLiteral("agentTokenEdit"));
     m_token->setAccessibleName(tr("Token"));
     m_token->setEchoMode(QLineEdit::Password);
-    m_token->setPlaceholderText(tr("The contents of the agent's token file"));
+    m_token->setPlaceholderText(plane ? tr("The contents of the operator token file")
+                                      : tr("The contents of the agent's token file"));
     m_name = new QLineEdit(this);
     m_name->setObjectName(QStringLiteral("agentNameEdit"));
     m_name->setAccessibleName(tr("Name"));
@@ -82,6 +93,7 @@ ConnectAgentDialog::ConnectAgentDialog(QWidget *parent)
 ConnectAgentDialog::~ConnectAgentDialog()
 {
     delete m_probe; // its call goes with it
+    delete m_planeProbe;
 }
 
 QString ConnectAgentDialog::name() const
@@ -140,9 +152,30 @@ void ConnectAgentDialog::testConnection()
     if (!validationError(url(), token()).isEmpty()) {
         return;
     }
+    m_testResult->setText(tr("Asking %1…").arg(url().toString()));
+    if (m_target == Target::ControlPlane) {
+        delete m_planeProbe;
+        m_planeProbe = new ApiClient(url(), token());
+        ApiCall *call = m_planeProbe->get(QStringLiteral("/api/v2/workspaces"));
+        connect(call, &ApiCall::finished, this, [this](const QJsonValue &body) {
+            const qsizetype count =
+                    body.toObject().value(QStringLiteral("workspaces")).toArray().size();
+            m_testResult->setText(tr("Connected: the control plane answered, with %n "
+                                     "workspace(s).",
+                                     nullptr, int(count)));
+        });
+        connect(call, &ApiCall::failed, this, [this](const ApiError &error) {
+            m_testResult->setText(
+                    error.status == 401 || error.status == 403
+                            ? tr("The control plane refused this token (the operator token is "
+                                 "needed): %1")
+                                      .arg(error.toString())
+                            : tr("No answer: %1").arg(error.toString()));
+        });
+        return;
+    }
     delete m_probe;
     m_probe = new ProcessClient(url(), token());
-    m_testResult->setText(tr("Asking %1…").arg(url().toString()));
     ApiCall *call = m_probe->listProcesses();
     connect(call, &ApiCall::finished, this, [this](const QJsonValue &body) {
         const qsizetype count = body.toObject().value(QStringLiteral("processes")).toArray().size();

@@ -7,16 +7,21 @@
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class ApiClient;
 class ProcessClient;
 
-// File > Connect to Agent…: a remote agent's URL and token (and an optional name), with
-// "Test connection", which asks the agent with that token and says what it answered. The
-// note under the token says where it will be kept (keychain, or a private file).
+// File > Connect to Agent… and File > Connect to Control Plane…: a remote agent's or control
+// plane's URL and token (and an optional name), with "Test connection", which asks it with
+// that token and says what it answered. The note under the token says where it will be kept
+// (keychain, or a private file).
 class ConnectAgentDialog : public QDialog
 {
     Q_OBJECT
 public:
+    enum class Target { Agent, ControlPlane };
     explicit ConnectAgentDialog(QWidget *parent = nullptr);
+    explicit ConnectAgentDialog(Target target, QWidget *parent = nullptr);
+    Target target() const { return m_target; }
     ~ConnectAgentDialog() override;
 
     QString name() const; // the URL's host:port when left empty
@@ -43,4 +48,6 @@ private:
     QPushButton *m_test;
     QPushButton *m_connect;
     ProcessClient *m_probe = nullptr;
+    ApiClient *m_planeProbe = nullptr;
+    Target m_target = Target::Agent;
 };

@@ -349,6 +349,13 @@ QWidget *ContextView::createHeader(QWidget *parent)
     m_snapshotError->setMargin(6);
     m_snapshotError->hide();
 
+    m_storedState = new QLabel(header);
+    m_storedState->setObjectName(QStringLiteral("contextStoredState"));
+    m_storedState->setAccessibleName(tr("Stored by the control plane"));
+    m_storedState->setWordWrap(true);
+    m_storedState->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_storedState->hide();
+
     auto *row = new QHBoxLayout;
     row->addWidget(m_version);
     row->addSpacing(12);
@@ -364,6 +371,7 @@ QWidget *ContextView::createHeader(QWidget *parent)
     auto *layout = new QVBoxLayout(header);
     layout->setContentsMargins(8, 6, 8, 6);
     layout->addLayout(row);
+    layout->addWidget(m_storedState);
     layout->addWidget(m_snapshotError);
     return header;
 }
@@ -866,6 +874,7 @@ void ContextView::onSnapshot(const ContextSnapshot &snapshot)
     m_snapshot = snapshot;
     m_model->setSnapshot(snapshot);
     updateHeader();
+    updateStoredState();
     updateResourcePages();
     if (!m_detailId.isEmpty()) {
         if (const auto resource = m_model->resourceById(m_detailId)) {
@@ -1036,6 +1045,79 @@ void ContextView::updateHeader()
 
     m_snapshotError->setText(tr("Snapshot error: %1").arg(m_snapshot.snapshotError));
     m_snapshotError->setVisible(!m_snapshot.snapshotError.isEmpty());
+}
+
+void ContextView::setStoredState(const QString &planeName, qint64 version, const QString &hashHex)
+{
+    m_storedPlane = planeName;
+    m_storedVersion = version;
+    m_storedHash = hashHex.toLower();
+    updateStoredState();
+}
+
+QString ContextView::storedStateText() const
+{
+    return m_storedState->isVisible() || !m_storedPlane.isEmpty() ? m_storedState->text()
+                                                                  : QString();
+}
+
+quint64 ContextView::snapshotVersion() const
+{
+    return m_snapshot.version;
+}
+
+QString ContextView::snapshotHashHex() const
+{
+    return m_snapshot.version > 0 ? hex(m_snapshot.aggregateHash) : QString();
+}
+
+bool ContextView::storedIsBehind(qint64 storedVersion, const QString &storedHash,
+                                 quint64 agentVersion, const QString &agentHash)
+{
+    if (agentVersion == 0) {
+        return false; // nothing to compare with yet
+    }
+    return storedVersion < qint64(agentVersion) ||
+            (storedVersion == qint64(agentVersion) &&
+             storedHash.compare(agentHash, Qt::CaseInsensitive) != 0);
+}
+
+void ContextView::updateStoredState()
+{
+    if (m_storedPlane.isEmpty()) {
+        m_storedState->clear();
+        m_storedState->hide();
+        return;
+    }
+    const QString agentHash = snapshotHashHex();
+    QString text;
+    if (m_storedVersion == 0) {
+        text = tr("%1 has stored no context for this agent yet.").arg(m_storedPlane);
+    } else if (m_snapshot.version == 0) {
+        text = tr("%1 stores version %2 (%3).")
+                       .arg(m_storedPlane)
+                       .arg(m_storedVersion)
+                       .arg(m_storedHash.left(12));
+    } else if (storedIsBehind(m_storedVersion, m_storedHash, m_snapshot.version, agentHash)) {
+        text = tr("%1 stores version %2 (%3): behind the agent's version %4.")
+                       .arg(m_storedPlane)
+                       .arg(m_storedVersion)
+                       .arg(m_storedHash.left(12))
+                       .arg(m_snapshot.version);
+    } else if (m_storedVersion > qint64(m_snapshot.version)) {
+        // The agent restarted (versions begin again) and has not pushed yet.
+        text = tr("%1 stores version %2 (%3), from before the agent restarted.")
+                       .arg(m_storedPlane)
+                       .arg(m_storedVersion)
+                       .arg(m_storedHash.left(12));
+    } else {
+        text = tr("%1 stores version %2 (%3): in sync.")
+                       .arg(m_storedPlane)
+                       .arg(m_storedVersion)
+                       .arg(m_storedHash.left(12));
+    }
+    m_storedState->setText(text);
+    m_storedState->show();
 }
 
 void ContextView::updateResourcePages()

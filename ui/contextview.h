@@ -77,6 +77,17 @@ public:
     // error bar until it answers again; empty clears it.
     void setConnectionProblem(const QString &problem);
     QStringList sources() const;
+    // What the control plane `planeName` stored for this agent (version 0: nothing yet), shown
+    // beside the agent's own as in sync or behind; an empty name hides it (no control plane
+    // knows this agent).
+    void setStoredState(const QString &planeName, qint64 version, const QString &hashHex);
+    QString storedStateText() const;
+    // The agent's own snapshot: version (0 before the first) and aggregate hash in hex.
+    quint64 snapshotVersion() const;
+    QString snapshotHashHex() const;
+    // Behind: an older version, or the same version with another hash.
+    static bool storedIsBehind(qint64 storedVersion, const QString &storedHash,
+                               quint64 agentVersion, const QString &agentHash);
 
 public Q_SLOTS:
     void addSource(const QString &path);
@@ -160,6 +171,11 @@ private:
     QProgressBar *m_payloadBar;
     QProgressBar *m_countBar;
     QLabel *m_snapshotError;
+    QLabel *m_storedState = nullptr;
+    QString m_storedPlane;
+    qint64 m_storedVersion = 0;
+    QString m_storedHash;
+    void updateStoredState();
 
     QListWidget *m_sourceList;
     QLineEdit *m_sourceEdit;

@@ -2,13 +2,17 @@
 
 #include "aboutdialog.h"
 #include "agentconnection.h"
+#include "claimdialog.h"
 #include "connectagentdialog.h"
 #include "contextview.h"
 #include "emptystatepage.h"
 #include "processesview.h"
+#include "reiniteventsview.h"
 #include "theme.h"
 #include "tokenstore.h"
 
+#include "context/contextclient.h"
+#include "controlplane/controlplaneclient.h"
 #include "process/processclient.h"
 
 #include <QActionGroup>
@@ -27,6 +31,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QResizeEvent>
+#include <QSet>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -41,6 +46,9 @@ const QString stateKey = QStringLiteral("mainWindow/state");
 const QString pageKey = QStringLiteral("mainWindow/page");
 const QString sidebarCollapsedKey = QStringLiteral("mainWindow/sidebarCollapsed");
 const QString remoteAgentsKey = QStringLiteral("agents/remote");
+const QString remotePlanesKey = QStringLiteral("controlPlanes/remote");
+const QString workspacePrefix = QStringLiteral("ws:");
+const QString planePrefix = QStringLiteral("plane:");
 // Bump when the dock layout changes, so an old saved state is not applied to a new layout.
 constexpr int windowStateVersion = 1;
 
@@ -69,6 +77,7 @@ MainWindow::MainWindow(Theme *theme, QWidget *parent)
     restoreSettings();
     m_tokens = new TokenStore(this);
     restoreRemoteAgents();
+    restoreControlPlanes();
 }
 
 void MainWindow::createPages()
@@ -103,6 +112,12 @@ void MainWindow::createPages()
             m_tabs->addTab(m_context, page.tab);
             continue;
         }
+        if (i == ReinitEventsPage) {
+            m_reinit = new ReinitEventsView(m_tabs);
+            connect(m_reinit, &ReinitEventsView::notificationRequested, this, &MainWindow::notify);
+            m_tabs->addTab(m_reinit, page.tab);
+            continue;
+        }
         if (i == ProcessesPage) {
             m_processes = new ProcessesView(m_tabs);
             connect(m_processes, &ProcessesView::notificationRequested, this, &MainWindow::notify);
@@ -135,6 +150,20 @@ void MainWindow::createSidebar()
     m_workspaceList->setIconSize(QSize(24, 24));
     connect(m_workspaceList, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *item) {
         const QString id = item ? item->data(Qt::UserRole).toString() : QString();
+        if (id.startsWith(workspacePrefix)) {
+            const QString planeId = id.mid(workspacePrefix.size()).section(QLatin1Char('/'), 0, 0);
+            m_currentWorkspaceId = id.section(QLatin1Char('/'), 1);
+            m_currentPlane = nullptr;
+            for (ControlPlaneClient *plane : std::as_const(m_planes)) {
+                if (m_planeIds.value(plane) == planeId) {
+                    m_currentPlane = plane;
+                }
+            }
+            updateWorkspaceState();
+            return;
+        }
+        m_currentPlane = nullptr;
+        m_currentWorkspaceId.clear();
         for (AgentConnection *agent : std::as_const(m_agents)) {
             if (agent->id() == id) {
                 selectAgent(agent);
@@ -144,10 +173,22 @@ void MainWindow::createSidebar()
     });
     m_workspaceList->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(m_workspaceList, &QWidget::customContextMenuRequested, this, [this](const QPoint &at) {
-        if (!m_workspaceList->itemAt(at)) {
+        QListWidgetItem *item = m_workspaceList->itemAt(at);
+        if (!item) {
             return;
         }
         QMenu menu(this);
+        if (item->data(Qt::UserRole).toString().startsWith(workspacePrefix)) {
+            menu.addAction(m_claimAction);
+            menu.addAction(m_showEventsAction);
+            menu.exec(m_workspaceList->viewport()->mapToGlobal(at));
+            return;
+        }
+        if (item->data(Qt::UserRole).toString().startsWith(planePrefix)) {
+            menu.addAction(m_removePlaneAction);
+            menu.exec(m_workspaceList->viewport()->mapToGlobal(at));
+            return;
+        }
         menu.addAction(m_copyUrlAction);
         menu.addAction(m_copyTokenAction);
         menu.addSeparator();
@@ -195,6 +236,17 @@ void MainWindow::createMenus()
     });
     m_removeAgentAction->setObjectName(QStringLiteral("removeAgentAction"));
     file->addSeparator();
+    QAction *connectPlaneAction = file->addAction(
+            QIcon::fromTheme(QStringLiteral("network-connect")), tr("Connect to Control &Plane…"),
+            this, [this] { showConnectControlPlaneDialog(); });
+    connectPlaneAction->setObjectName(QStringLiteral("connectControlPlaneAction"));
+    m_removePlaneAction = file->addAction(tr("Remove Control Pla&ne"), this, [this] {
+        if (m_currentPlane) {
+            removeControlPlane(m_currentPlane);
+        }
+    });
+    m_removePlaneAction->setObjectName(QStringLiteral("removeControlPlaneAction"));
+    file->addSeparator();
     updateAgentActions();
     QAction *quit = file->addAction(QIcon::fromTheme(QStringLiteral("application-exit")),
                                     tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -210,6 +262,24 @@ void MainWindow::createMenus()
     process->addAction(processActions.at(3));
     process->addSeparator();
     process->addAction(processActions.at(4));
+
+    // Claiming is what a person does in Coder's UI to take a prebuilt workspace; here it is
+    // how to see a reinit happen.
+    QMenu *workspace = menuBar()->addMenu(tr("&Workspace"));
+    workspace->setObjectName(QStringLiteral("workspaceMenu"));
+    m_claimAction = workspace->addAction(QIcon::fromTheme(QStringLiteral("go-jump")), tr("&Claim…"),
+                                         QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K), this,
+                                         [this] { showClaimDialog(); });
+    m_claimAction->setObjectName(QStringLiteral("claimAction"));
+    m_showEventsAction = workspace->addAction(tr("Show &Reinit Events"), this, [this] {
+        const ControlPlaneClient::Workspace *w =
+                m_currentPlane ? m_currentPlane->workspace(m_currentWorkspaceId) : nullptr;
+        if (w) {
+            m_reinit->filterWorkspace(w->id, w->name);
+            setCurrentPage(ReinitEventsPage);
+        }
+    });
+    m_showEventsAction->setObjectName(QStringLiteral("showReinitEventsAction"));
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->setObjectName(QStringLiteral("viewMenu"));
@@ -270,6 +340,18 @@ void MainWindow::setLocalContext(ContextClient *client, const QStringList &built
 {
     m_localContext = client;
     m_localBuiltinRoots = builtinRoots;
+    if (client) {
+        const QString url = m_localProcesses ? m_localProcesses->baseUrl().toString() : QString();
+        connect(client, &ContextClient::snapshotReceived, this,
+                [this, url](const ContextSnapshot &snapshot) {
+                    m_agentSnapshots.insert(url,
+                                            {snapshot.version,
+                                             QString::fromLatin1(snapshot.aggregateHash.toHex())});
+                    for (ControlPlaneClient *plane : std::as_const(m_planes)) {
+                        updatePlaneItems(plane);
+                    }
+                });
+    }
     m_localWorkDir = workingDirectory;
     if (m_current && m_current->isLocal()) {
         m_context->setClient(client, true);
@@ -373,6 +455,10 @@ void MainWindow::selectAgent(AgentConnection *agent)
     }
     showAgentProblem();
     updateAgentActions();
+    updateStoredContext();
+    if (m_reinit && !m_currentPlane) {
+        updateWorkspaceState();
+    }
 }
 
 QListWidgetItem *MainWindow::itemOf(const AgentConnection *agent) const
@@ -399,7 +485,25 @@ void MainWindow::addAgentItem(AgentConnection *agent)
     if (agent->isLocal()) {
         m_workspaceList->insertItem(0, item);
     } else {
-        m_workspaceList->addItem(item);
+        // Agents first, then each control plane's workspaces.
+        int row = 0;
+        while (row < m_workspaceList->count() &&
+               !m_workspaceList->item(row)->data(Qt::UserRole).toString().startsWith(planePrefix)) {
+            ++row;
+        }
+        m_workspaceList->insertItem(row, item);
+    }
+    if (ContextClient *context = agent->context(); context && !agent->isLocal()) {
+        connect(context, &ContextClient::snapshotReceived, this,
+                [this, url = agent->url().toString()](const ContextSnapshot &snapshot) {
+                    m_agentSnapshots.insert(url,
+                                            {snapshot.version,
+                                             QString::fromLatin1(snapshot.aggregateHash.toHex())});
+                    for (ControlPlaneClient *plane : std::as_const(m_planes)) {
+                        updatePlaneItems(plane);
+                    }
+                    updateStoredContext();
+                });
     }
     m_sidebarPages->setCurrentWidget(m_workspaceList);
     updateAgentItem(agent);
@@ -459,6 +563,15 @@ void MainWindow::updateAgentActions()
     m_copyUrlAction->setEnabled(m_current);
     m_copyTokenAction->setEnabled(m_current);
     m_removeAgentAction->setEnabled(m_current && !m_current->isLocal());
+    if (m_claimAction) {
+        const ControlPlaneClient::Workspace *w =
+                m_currentPlane ? m_currentPlane->workspace(m_currentWorkspaceId) : nullptr;
+        m_claimAction->setEnabled(w && w->kind == QLatin1String("prebuilt"));
+        m_showEventsAction->setEnabled(w);
+        m_removePlaneAction->setEnabled(m_currentPlane &&
+                                        m_planeRemembered.contains(m_currentPlane) &&
+                                        m_planeRemembered.value(m_currentPlane));
+    }
 }
 
 ConnectAgentDialog *MainWindow::showConnectDialog()
@@ -640,4 +753,374 @@ void MainWindow::resizeEvent(QResizeEvent *event)
         m_sidebar->show();
     }
     m_narrow = narrow;
+}
+
+// ---- Control planes ----
+
+QString MainWindow::planeKey(const ControlPlaneClient *plane) const
+{
+    return m_planeIds.value(plane);
+}
+
+ControlPlaneClient *MainWindow::addControlPlane(const QString &name, const QUrl &url,
+                                                const QByteArray &token, bool local, bool remember)
+{
+    return addPlane(local ? QStringLiteral("local")
+                          : QUuid::createUuid().toString(QUuid::WithoutBraces),
+                    name, url, token, remember);
+}
+
+ControlPlaneClient *MainWindow::addPlane(const QString &id, const QString &name, const QUrl &url,
+                                         const QByteArray &token, bool remember)
+{
+    auto *plane = new ControlPlaneClient(name, url, token, nullptr, this);
+    m_planes.append(plane);
+    m_planeIds.insert(plane, id);
+    m_planeRemembered.insert(plane, remember);
+    connect(plane, &ControlPlaneClient::workspacesChanged, this, [this, plane] {
+        updatePlaneItems(plane);
+        QHash<QString, QString> workspaces;
+        QHash<QString, QString> agents;
+        QHash<QString, QString> users;
+        for (const ControlPlaneClient::Workspace &w : plane->workspaces()) {
+            workspaces.insert(w.id, w.name);
+            if (!w.agentId.isEmpty()) {
+                agents.insert(w.agentId, w.name + QLatin1Char('.') + w.agentName);
+            }
+            users.insert(w.ownerId, w.ownerName);
+        }
+        m_reinit->setNames(plane->name(), workspaces, agents, users);
+        updateWorkspaceState();
+        updateStoredContext();
+    });
+    connect(plane, &ControlPlaneClient::stateChanged, this,
+            [this, plane] { updatePlaneItems(plane); });
+    connect(plane, &ControlPlaneClient::eventsLoaded, this,
+            [this, plane](const QList<ReinitEventRecord> &events) {
+                m_reinit->addEvents(plane->name(), events);
+            });
+    connect(plane, &ControlPlaneClient::eventAppended, this,
+            [this, plane](const ReinitEventRecord &event) {
+                m_reinit->addEvents(plane->name(), {event});
+            });
+    m_reinit->setPlaneColumnVisible(m_planes.size() > 1);
+    updatePlaneItems(plane);
+    m_sidebarPages->setCurrentWidget(m_workspaceList);
+    plane->start();
+    return plane;
+}
+
+void MainWindow::removeControlPlane(ControlPlaneClient *plane)
+{
+    if (!plane || !m_planes.contains(plane)) {
+        return;
+    }
+    const QString key = planeKey(plane);
+    for (int row = m_workspaceList->count() - 1; row >= 0; --row) {
+        const QString id = m_workspaceList->item(row)->data(Qt::UserRole).toString();
+        if (id == planePrefix + key || id.startsWith(workspacePrefix + key + QLatin1Char('/'))) {
+            delete m_workspaceList->takeItem(row);
+        }
+    }
+    if (m_currentPlane == plane) {
+        m_currentPlane = nullptr;
+        m_currentWorkspaceId.clear();
+    }
+    if (m_planeRemembered.value(plane)) {
+        m_tokens->remove(planePrefix + key);
+    }
+    m_planes.removeAll(plane);
+    m_planeIds.remove(plane);
+    m_planeRemembered.remove(plane);
+    plane->deleteLater();
+    saveControlPlanes();
+    m_reinit->setPlaneColumnVisible(m_planes.size() > 1);
+    updateAgentActions();
+}
+
+std::pair<quint64, QString> MainWindow::agentSnapshotOf(const ControlPlaneClient *plane,
+                                                        const QString &agentUrl,
+                                                        const QString &workspaceName) const
+{
+    if (!agentUrl.isEmpty() && m_agentSnapshots.contains(agentUrl)) {
+        return m_agentSnapshots.value(agentUrl);
+    }
+    // This machine's workspace before its agent has reported its URL.
+    if (planeKey(plane) == QLatin1String("local") && workspaceName == m_localWorkspaceName &&
+        m_localProcesses) {
+        return m_agentSnapshots.value(m_localProcesses->baseUrl().toString());
+    }
+    return {0, {}};
+}
+
+QString MainWindow::workspaceItemText(ControlPlaneClient *plane, const QString &workspaceId) const
+{
+    const ControlPlaneClient::Workspace *w = plane ? plane->workspace(workspaceId) : nullptr;
+    if (!w) {
+        return {};
+    }
+    const QString badge = w->kind == QLatin1String("prebuilt") ? tr("Prebuilt")
+            : w->kind == QLatin1String("claimed")              ? tr("Claimed")
+                                                               : tr("Regular");
+    QString text = tr("%1  [%2]").arg(w->name, badge);
+    QString state;
+    if (w->agentId.isEmpty()) {
+        state = tr("No agent");
+    } else {
+        state = w->agentConnected ? tr("Agent connected") : tr("Agent offline");
+    }
+    if (w->kind != QLatin1String("prebuilt")) {
+        state += tr(" · owner %1").arg(w->ownerName);
+    }
+    if (w->buildStatus == QLatin1String("pending") || w->buildStatus == QLatin1String("running")) {
+        state += tr(" · %1 build %2").arg(w->buildTransition, w->buildStatus);
+    } else if (w->buildStatus == QLatin1String("failed")) {
+        state += tr(" · last build failed");
+    }
+    text += QLatin1Char('\n') + state;
+    const auto [agentVersion, agentHash] = agentSnapshotOf(plane, w->agentUrl, w->name);
+    if (ContextView::storedIsBehind(w->contextVersion, w->contextHash, agentVersion, agentHash)) {
+        text += QLatin1Char('\n') +
+                tr("Context behind: stored v%1, agent v%2")
+                        .arg(w->contextVersion)
+                        .arg(agentVersion);
+    }
+    return text;
+}
+
+void MainWindow::updatePlaneItems(ControlPlaneClient *plane)
+{
+    const QString key = planeKey(plane);
+    const QString headerId = planePrefix + key;
+    // The plane's rows stay together: its header, then its workspaces in the plane's order.
+    QListWidgetItem *header = nullptr;
+    QHash<QString, QListWidgetItem *> existing;
+    for (int row = 0; row < m_workspaceList->count(); ++row) {
+        QListWidgetItem *item = m_workspaceList->item(row);
+        const QString id = item->data(Qt::UserRole).toString();
+        if (id == headerId) {
+            header = item;
+        } else if (id.startsWith(workspacePrefix + key + QLatin1Char('/'))) {
+            existing.insert(id, item);
+        }
+    }
+    if (!header) {
+        header = new QListWidgetItem;
+        header->setData(Qt::UserRole, headerId);
+        header->setFlags(Qt::ItemIsEnabled);
+        QFont bold = header->font();
+        bold.setBold(true);
+        header->setFont(bold);
+        m_workspaceList->addItem(header);
+    }
+    QString state;
+    switch (plane->state()) {
+    case ControlPlaneClient::State::Connecting:
+        state = tr("connecting…");
+        break;
+    case ControlPlaneClient::State::Connected:
+        state = tr("%n workspace(s)", nullptr, int(plane->workspaces().size()));
+        break;
+    case ControlPlaneClient::State::Unreachable:
+        state = tr("unreachable");
+        break;
+    case ControlPlaneClient::State::AuthFailed:
+        state = tr("token refused");
+        break;
+    }
+    header->setText(tr("%1 (%2)").arg(plane->name(), state));
+    header->setToolTip(plane->lastError().isEmpty()
+                               ? plane->url().toString()
+                               : plane->url().toString() + QLatin1Char('\n') + plane->lastError());
+    header->setForeground(plane->state() == ControlPlaneClient::State::Unreachable ||
+                                          plane->state() == ControlPlaneClient::State::AuthFailed
+                                  ? QBrush(QColor(0xc6, 0x28, 0x28))
+                                  : QBrush());
+    int row = m_workspaceList->row(header) + 1;
+    QSet<QString> present;
+    for (const ControlPlaneClient::Workspace &w : plane->workspaces()) {
+        const QString id = workspacePrefix + key + QLatin1Char('/') + w.id;
+        present.insert(id);
+        QListWidgetItem *item = existing.value(id);
+        if (!item) {
+            item = new QListWidgetItem;
+            item->setData(Qt::UserRole, id);
+            item->setIcon(
+                    QIcon::fromTheme(QStringLiteral("folder-cloud"),
+                                     QIcon(QStringLiteral(":/icons/workspace-companion.svg"))));
+            const QSignalBlocker blocker(m_workspaceList);
+            m_workspaceList->insertItem(row, item);
+        }
+        ++row;
+        item->setText(workspaceItemText(plane, w.id));
+        item->setToolTip(tr("Workspace %1 (%2)\nAgent %3 %4\nStored context: %5")
+                                 .arg(w.name, w.id, w.agentName, w.agentUrl)
+                                 .arg(w.contextVersion > 0 ? tr("version %1, %2")
+                                                                     .arg(w.contextVersion)
+                                                                     .arg(w.contextHash.left(12))
+                                                           : tr("none")));
+        const bool behind = item->text().count(QLatin1Char('\n')) >= 2;
+        item->setForeground(behind ? QBrush(QColor(0xb2, 0x6a, 0x00)) : QBrush());
+    }
+    for (auto it = existing.cbegin(); it != existing.cend(); ++it) {
+        if (!present.contains(it.key())) {
+            delete it.value();
+        }
+    }
+    updateAgentActions();
+}
+
+bool MainWindow::selectWorkspace(ControlPlaneClient *plane, const QString &workspaceId)
+{
+    const QString id = workspacePrefix + planeKey(plane) + QLatin1Char('/') + workspaceId;
+    for (int row = 0; row < m_workspaceList->count(); ++row) {
+        if (m_workspaceList->item(row)->data(Qt::UserRole).toString() == id) {
+            m_workspaceList->setCurrentRow(row);
+            return true;
+        }
+    }
+    return false;
+}
+
+void MainWindow::updateWorkspaceState()
+{
+    const ControlPlaneClient::Workspace *w =
+            m_currentPlane ? m_currentPlane->workspace(m_currentWorkspaceId) : nullptr;
+    if (!w && !m_currentPlane && m_current && m_current->isLocal()) {
+        // This machine's agent is selected: what applies to its workspace.
+        for (ControlPlaneClient *plane : std::as_const(m_planes)) {
+            for (const ControlPlaneClient::Workspace &candidate : plane->workspaces()) {
+                if (planeKey(plane) == QLatin1String("local") &&
+                    candidate.name == m_localWorkspaceName) {
+                    w = &candidate;
+                }
+            }
+        }
+    }
+    QString note;
+    if (w && w->kind == QLatin1String("regular")) {
+        note = tr("%1 is a regular workspace: reinit does not apply. Its agent's reinit stream "
+                  "answers 409 and the agent stops polling.")
+                       .arg(w->name);
+    } else if (w && w->kind == QLatin1String("prebuilt")) {
+        note = tr("%1 is prebuilt and unclaimed: claiming it (Workspace > Claim…) tells its agent "
+                  "to reinitialize for the new owner.")
+                       .arg(w->name);
+    } else if (w) {
+        note = tr("%1 was claimed by %2: its agent reinitialized for them once; a replayed claim "
+                  "is ignored.")
+                       .arg(w->name, w->ownerName);
+    }
+    m_reinit->setWorkspaceNote(note);
+    if (w && m_currentPlane) {
+        m_statusLabel->setText(tr("Workspace %1 on %2").arg(w->name, m_currentPlane->name()));
+    }
+    updateAgentActions();
+}
+
+void MainWindow::updateStoredContext()
+{
+    if (!m_context) {
+        return;
+    }
+    const QString url = m_current ? m_current->url().toString() : QString();
+    for (ControlPlaneClient *plane : std::as_const(m_planes)) {
+        for (const ControlPlaneClient::Workspace &w : plane->workspaces()) {
+            const bool isLocal = m_current && m_current->isLocal() &&
+                    planeKey(plane) == QLatin1String("local") && w.name == m_localWorkspaceName;
+            if (isLocal || (!url.isEmpty() && w.agentUrl == url)) {
+                m_context->setStoredState(plane->name(), w.contextVersion, w.contextHash);
+                return;
+            }
+        }
+    }
+    m_context->setStoredState({}, 0, {});
+}
+
+ConnectAgentDialog *MainWindow::showConnectControlPlaneDialog()
+{
+    auto *dialog = new ConnectAgentDialog(ConnectAgentDialog::Target::ControlPlane, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowModality(Qt::WindowModal);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        for (ControlPlaneClient *plane : std::as_const(m_planes)) {
+            if (planeKey(plane) != QLatin1String("local") && plane->url() == dialog->url()) {
+                removeControlPlane(plane); // connecting again replaces it
+                break;
+            }
+        }
+        const QString name = dialog->name();
+        const QByteArray token = dialog->token();
+        ControlPlaneClient *plane = addControlPlane(name, dialog->url(), token, false, true);
+        saveControlPlanes();
+        m_tokens->write(
+                planePrefix + planeKey(plane), token,
+                [this, name](const TokenStore::Stored &stored) {
+                    m_lastTokenStorage = stored.ok ? stored.where : stored.error;
+                    notify(tr("Control plane added"),
+                           stored.ok ? tr("The token of %1 is kept in %2.").arg(name, stored.where)
+                                     : tr("The token of %1 could not be kept (%2): "
+                                          "connect again after a restart.")
+                                               .arg(name, stored.error));
+                });
+    });
+    dialog->open();
+    return dialog;
+}
+
+ClaimDialog *MainWindow::showClaimDialog()
+{
+    const ControlPlaneClient::Workspace *w =
+            m_currentPlane ? m_currentPlane->workspace(m_currentWorkspaceId) : nullptr;
+    if (!w || w->kind != QLatin1String("prebuilt")) {
+        return nullptr;
+    }
+    auto *dialog = new ClaimDialog(m_currentPlane, w->id, w->name, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowModality(Qt::WindowModal);
+    connect(dialog, &ClaimDialog::claimed, this, [this](const QString &, const QString &owner) {
+        notify(tr("Claimed"),
+               tr("The claim for %1 is being built; its agent reinitializes when "
+                  "it succeeds (Reinit events).")
+                       .arg(owner));
+    });
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::saveControlPlanes() const
+{
+    QVariantList list;
+    for (const ControlPlaneClient *plane : m_planes) {
+        if (m_planeRemembered.value(plane)) {
+            list.append(QVariantMap {{QStringLiteral("id"), planeKey(plane)},
+                                     {QStringLiteral("name"), plane->name()},
+                                     {QStringLiteral("url"), plane->url().toString()}});
+        }
+    }
+    QSettings().setValue(remotePlanesKey, list);
+}
+
+void MainWindow::restoreControlPlanes()
+{
+    const QVariantList list = QSettings().value(remotePlanesKey).toList();
+    for (const QVariant &entry : list) {
+        const QVariantMap map = entry.toMap();
+        const QString id = map.value(QStringLiteral("id")).toString();
+        const QString name = map.value(QStringLiteral("name")).toString();
+        const QUrl url(map.value(QStringLiteral("url")).toString());
+        if (id.isEmpty() || id == QLatin1String("local") || !url.isValid()) {
+            continue;
+        }
+        // It connects once its token has arrived from the keychain.
+        m_tokens->read(planePrefix + id,
+                       [this, name, url, id](const QByteArray &token, const QString &error) {
+                           addPlane(id, name, url, token, true);
+                           if (token.isEmpty()) {
+                               notify(tr("Control plane"),
+                                      tr("The token of %1 could not be read (%2): connect again.")
+                                              .arg(name, error));
+                           }
+                       });
+    }
 }

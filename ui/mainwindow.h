@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QHash>
 #include <QMainWindow>
 #include <QPointer>
 #include <QUrl>
@@ -8,7 +9,10 @@
 
 class AboutDialog;
 class AgentConnection;
+class ClaimDialog;
 class ConnectAgentDialog;
+class ControlPlaneClient;
+class ReinitEventsView;
 class QAction;
 class QListWidgetItem;
 class TokenStore;
@@ -63,6 +67,27 @@ public:
     // Where the last remembered token went, or why it could not be kept.
     QString lastTokenStorage() const { return m_lastTokenStorage; }
 
+    // A control plane in the sidebar (its workspaces) and the Reinit events view (its log).
+    // `local`: the one in this app. With `remember` it is listed again at the next start, its
+    // token in the keychain (or a private file).
+    ControlPlaneClient *addControlPlane(const QString &name, const QUrl &url,
+                                        const QByteArray &token, bool local, bool remember);
+    void removeControlPlane(ControlPlaneClient *plane);
+    QList<ControlPlaneClient *> controlPlanes() const { return m_planes; }
+    // The workspace of the local control plane that is this machine's agent.
+    void setLocalWorkspace(const QString &name) { m_localWorkspaceName = name; }
+    // Selects a control plane's workspace in the sidebar (no agent change).
+    bool selectWorkspace(ControlPlaneClient *plane, const QString &workspaceId);
+    ControlPlaneClient *currentPlane() const { return m_currentPlane; }
+    QString currentWorkspaceId() const { return m_currentWorkspaceId; }
+    ReinitEventsView *reinitEventsView() const { return m_reinit; }
+    // File > Connect to Control Plane…, not blocking; returns the dialog.
+    ConnectAgentDialog *showConnectControlPlaneDialog();
+    // Workspace > Claim… for the selected prebuilt workspace; null when none is selected.
+    ClaimDialog *showClaimDialog();
+    // The sidebar text of a workspace (badges, live state, context), for tests.
+    QString workspaceItemText(ControlPlaneClient *plane, const QString &workspaceId) const;
+
     // How many processes this machine's agent runs, whichever agent the views show; the quit
     // guard asks it (without it: the Processes view's count, when it shows this machine).
     void setLocalRunningCount(std::function<int()> count) { m_localRunning = std::move(count); }
@@ -107,6 +132,18 @@ private:
     void saveRemoteAgents() const;
     void restoreRemoteAgents();
     void updateAgentActions();
+    ControlPlaneClient *addPlane(const QString &id, const QString &name, const QUrl &url,
+                                 const QByteArray &token, bool remember);
+    void updatePlaneItems(ControlPlaneClient *plane);
+    void updateWorkspaceState();
+    void updateStoredContext();
+    QString planeKey(const ControlPlaneClient *plane) const;
+    void saveControlPlanes() const;
+    void restoreControlPlanes();
+    // The agent's own snapshot for a workspace of `plane`: (version, hash hex); (0, "") unknown.
+    std::pair<quint64, QString> agentSnapshotOf(const ControlPlaneClient *plane,
+                                                const QString &agentUrl,
+                                                const QString &workspaceName) const;
 
     Theme *m_theme;
     QTabWidget *m_tabs = nullptr;
@@ -135,4 +172,16 @@ private:
     QAction *m_copyUrlAction = nullptr;
     QAction *m_copyTokenAction = nullptr;
     QAction *m_removeAgentAction = nullptr;
+    QAction *m_claimAction = nullptr;
+    QAction *m_showEventsAction = nullptr;
+    QAction *m_removePlaneAction = nullptr;
+    ReinitEventsView *m_reinit = nullptr;
+    QList<ControlPlaneClient *> m_planes;
+    QHash<const ControlPlaneClient *, QString> m_planeIds;
+    QHash<const ControlPlaneClient *, bool> m_planeRemembered;
+    ControlPlaneClient *m_currentPlane = nullptr;
+    QString m_currentWorkspaceId;
+    QString m_localWorkspaceName;
+    // The latest snapshot version and hash (hex) of each agent the app talks to, by URL.
+    QHash<QString, std::pair<quint64, QString>> m_agentSnapshots;
 };

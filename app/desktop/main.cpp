@@ -8,19 +8,27 @@
 #include "context/contextclient.h"
 #include "context/contextmanager.h"
 #include "contextview.h"
+#include "controlplane/controlplane.h"
+#include "http/apiclient.h"
 #include "http/tokenfile.h"
 #include "mainwindow.h"
+#include "prebuilds/reinitclient.h"
 #include "process/childreaper.h"
 #include "process/processclient.h"
 #include "process/processmanager.h"
 #include "processesview.h"
+#include "store/records.h"
 #include "theme.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QEventLoop>
 #include <QFileInfo>
 #include <QIcon>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QStandardPaths>
 #include <QTimer>
 #include <QWindow>
 
@@ -123,6 +131,80 @@ struct CommandLine
                                             "Working directory of this machine's agent (default: "
                                             "the current directory)."),
                 QStringLiteral("[folder]"));
+    }
+};
+
+// The owner of "This machine": the login name where it is a valid user name.
+QString localOwnerName()
+{
+    QString name = qEnvironmentVariable("USER").toLower();
+    name.replace(QRegularExpression(QStringLiteral("[^a-z0-9-]")), QStringLiteral("-"));
+    name = name.left(32);
+    while (name.startsWith(QLatin1Char('-')) || name.endsWith(QLatin1Char('-'))) {
+        name = name.startsWith(QLatin1Char('-')) ? name.mid(1) : name.chopped(1);
+    }
+    return Records::isValidName(name) ? name : QStringLiteral("me");
+}
+
+// The control plane in this app: SQLite in the app's data folder, in-memory pubsub, loopback,
+// an operator token in a 0600 file; "This machine" registered as a regular workspace whose
+// agent token is kept in another 0600 file. Waits (with the event loop running, before the
+// window is shown) until it listens: SQLite opens in milliseconds.
+struct EmbeddedControlPlane
+{
+    std::unique_ptr<ControlPlane> plane;
+    QString operatorTokenFile;
+    QByteArray operatorToken;
+    QByteArray agentToken;
+    QString error;
+
+    static constexpr auto WorkspaceName = "this-machine";
+
+    bool start()
+    {
+        const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+        QDir().mkpath(dir);
+        operatorTokenFile = QDir(dir).filePath(QStringLiteral("operator-token"));
+        const std::optional<QByteArray> token = TokenFile::loadOrCreate(operatorTokenFile, &error);
+        const std::optional<QByteArray> agent = token
+                ? TokenFile::loadOrCreate(
+                          QDir(dir).filePath(QStringLiteral("this-machine-agent-token")), &error)
+                : std::nullopt;
+        if (!agent) {
+            return false;
+        }
+        operatorToken = *token;
+        agentToken = *agent;
+        ControlPlane::Options options;
+        options.database.engine = DatabaseLocation::Engine::Sqlite;
+        options.database.sqlitePath = QDir(dir).filePath(QStringLiteral("control-plane.db"));
+        options.operatorToken = operatorToken;
+        plane = std::make_unique<ControlPlane>(options);
+        QEventLoop wait;
+        bool ok = false;
+        QObject::connect(plane.get(), &ControlPlane::started, &wait, [&] {
+            plane->registerWorkspace(QString::fromLatin1(WorkspaceName), localOwnerName(),
+                                     agentToken, [&](const WorkspaceRecord &, const QString &why) {
+                                         ok = why.isEmpty();
+                                         error = why;
+                                         wait.quit();
+                                     });
+        });
+        QObject::connect(plane.get(), &ControlPlane::failed, &wait, [&](const QString &why) {
+            error = why;
+            wait.quit();
+        });
+        QTimer::singleShot(15'000, &wait, [&] {
+            error = QCoreApplication::translate("main",
+                                                "The control plane did not start within 15 s.");
+            wait.quit();
+        });
+        plane->start();
+        wait.exec();
+        if (!ok) {
+            plane.reset();
+        }
+        return ok;
     }
 };
 
@@ -252,9 +334,29 @@ int main(int argc, char *argv[])
         window.setCurrentPage(MainWindow::Page(page));
     }
 
+    EmbeddedControlPlane embedded;
+    if (embedded.start()) {
+        std::printf("%s\n%s\n",
+                    qPrintable(QCoreApplication::translate("main", "Control plane: %1")
+                                       .arg(embedded.plane->url().toString())),
+                    qPrintable(QCoreApplication::translate("main", "Operator token file: %1")
+                                       .arg(embedded.operatorTokenFile)));
+        std::fflush(stdout);
+    } else {
+        std::fprintf(stderr, "%s\n",
+                     qPrintable(QCoreApplication::translate(
+                                        "main", "The control plane in this app did not start: %1")
+                                        .arg(embedded.error)));
+    }
+
     // This machine's agent, in process; the UI talks to it over loopback like to any other.
     Agent::Options agentOptions;
     agentOptions.workingDirectory = workDir;
+    if (embedded.plane) {
+        // It pushes its context to the control plane in this app.
+        agentOptions.controlPlane = embedded.plane->url();
+        agentOptions.controlPlaneToken = embedded.agentToken;
+    }
     Agent agent(agentOptions);
     QString agentError;
     std::unique_ptr<ProcessClient> localClient;
@@ -289,6 +391,23 @@ int main(int argc, char *argv[])
     } else {
         std::fprintf(stderr, "%s\n", qPrintable(agentError));
         window.setLocalAgentError(agentError);
+    }
+    // This machine is a regular workspace: it reports itself, and its reinit loop gets one 409
+    // and stops (the Reinit events view shows that reinit does not apply here).
+    std::unique_ptr<ApiClient> planeApi;
+    std::unique_ptr<ReinitLoop> reinitLoop;
+    if (embedded.plane) {
+        window.setLocalWorkspace(QString::fromLatin1(EmbeddedControlPlane::WorkspaceName));
+        window.addControlPlane(QCoreApplication::translate("main", "This machine's control plane"),
+                               embedded.plane->url(), embedded.operatorToken, true, false);
+        if (localClient) {
+            planeApi = std::make_unique<ApiClient>(embedded.plane->url(), embedded.agentToken);
+            planeApi->post(QStringLiteral("/api/v2/workspaceagents/me/report"),
+                           QJsonObject {{QStringLiteral("api_url"), agent.url().toString()}});
+            reinitLoop = std::make_unique<ReinitLoop>(embedded.plane->url(), embedded.agentToken,
+                                                      nullptr);
+            reinitLoop->start();
+        }
     }
     if (!remoteUrl.isEmpty()) {
         // Shown for this run; File > Connect to Agent… keeps one across restarts.

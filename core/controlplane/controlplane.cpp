@@ -637,6 +637,38 @@ void ControlPlane::createWorkspace(const ApiRequest &request, HttpResponder &r)
             .onFailed(this, answerFailure(responder));
 }
 
+void ControlPlane::registerWorkspace(
+        const QString &name, const QString &ownerName, const QByteArray &agentToken,
+        std::function<void(const WorkspaceRecord &, const QString &error)> done)
+{
+    const QByteArray hash = hashToken(agentToken);
+    const auto registered = [this, hash, done](const WorkspaceRecord &w, bool created) {
+        m_tokens.insert(hash, {w.agent->id, w.id});
+        m_agentWorkspaces.insert(w.agent->id, w.id);
+        broadcast(eventMessage(QStringLiteral("agent_created"),
+                               {{QStringLiteral("agent_id"), w.agent->id}}));
+        broadcast(eventMessage(QStringLiteral("workspace"),
+                               {{QStringLiteral("workspace_id"), w.id}}));
+        if (created) {
+            completeBuild(w.latestBuild, QStringLiteral("succeeded"), {}, nullptr);
+        }
+        done(w, {});
+    };
+    m_store->createWorkspace(name, ownerName, false, QStringLiteral("main"), hash)
+            .then(this, [registered](const WorkspaceRecord &w) { registered(w, true); })
+            .onFailed(this, [this, name, hash, registered, done](const StoreError &error) {
+                if (error.kind() != StoreError::Kind::Conflict) {
+                    done({}, error.message());
+                    return;
+                }
+                m_store->setAgentToken(name, hash)
+                        .then(this,
+                              [registered](const WorkspaceRecord &w) { registered(w, false); })
+                        .onFailed(this,
+                                  [done](const StoreError &error) { done({}, error.message()); });
+            });
+}
+
 void ControlPlane::claimWorkspace(const ApiRequest &request, HttpResponder &r)
 {
     const std::optional<QJsonObject> body =

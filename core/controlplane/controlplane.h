@@ -59,6 +59,12 @@ public:
     // A new agent token (hex of 32 random bytes) and its stored SHA-256 (hex).
     static QByteArray hashToken(QByteArrayView token);
     void setTokens(const QHash<QByteArray, AgentKey> &tokens);
+    // A regular workspace `name` owned by `ownerName` whose agent uses `agentToken`: created
+    // when missing, else given this token. For the desktop app's "This machine". `done` gets
+    // the workspace, or an error message.
+    void registerWorkspace(const QString &name, const QString &ownerName,
+                           const QByteArray &agentToken,
+                           std::function<void(const WorkspaceRecord &, const QString &error)> done);
 
 Q_SIGNALS:
     void started();

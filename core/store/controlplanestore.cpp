@@ -288,6 +288,22 @@ QFuture<WorkspaceRecord> ControlPlaneStore::createWorkspace(const QString &name,
     });
 }
 
+QFuture<WorkspaceRecord> ControlPlaneStore::setAgentToken(const QString &workspaceName,
+                                                          const QByteArray &tokenSha256Hex)
+{
+    return m_database.run([=](QSqlDatabase &db) {
+        QSqlQuery q = exec(db,
+                           QStringLiteral("UPDATE agents SET token_sha256 = ? WHERE workspace_id = "
+                                          "(SELECT id FROM workspaces WHERE name = ?)"),
+                           {QString::fromLatin1(tokenSha256Hex), workspaceName});
+        if (q.numRowsAffected() != 1) {
+            fail(StoreError::Kind::NotFound,
+                 QStringLiteral("No workspace %1 with an agent.").arg(workspaceName));
+        }
+        return findWorkspace(db, workspaceName);
+    });
+}
+
 QFuture<ClaimResult> ControlPlaneStore::claim(const QString &workspaceIdOrName,
                                               const QString &ownerName)
 {

@@ -28,6 +28,10 @@ public:
     QFuture<WorkspaceRecord> createWorkspace(const QString &name, const QString &ownerName,
                                              bool prebuilt, const QString &agentName,
                                              const QByteArray &tokenSha256Hex);
+    // A new token for the agent of the workspace named `workspaceName` (the desktop app keeps
+    // its own workspace's token in a file and adopts it at every start).
+    QFuture<WorkspaceRecord> setAgentToken(const QString &workspaceName,
+                                           const QByteArray &tokenSha256Hex);
     // Gives a prebuilt workspace to `ownerName` and records the claim build (pending).
     QFuture<ClaimResult> claim(const QString &workspaceIdOrName, const QString &ownerName);
     // A start or stop build (pending).

@@ -1,0 +1,103 @@
+#pragma once
+
+#include "store/records.h"
+
+#include <QJsonObject>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <QUrl>
+
+#include <memory>
+#include <vector>
+
+class ApiCall;
+class ApiClient;
+class Clock;
+class ReconnectingWebSocket;
+
+// One control plane as the desktop app sees it: its workspaces (with agents and stored context
+// states) and its reinit event log, kept live over /api/v2/events. A flood of change events
+// costs one refresh per RefreshDelay; a reinit_event arrives as itself.
+class ControlPlaneClient : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Connecting, Connected, Unreachable, AuthFailed };
+    Q_ENUM(State)
+
+    static constexpr int RefreshDelay = 100; // ms
+    static constexpr int MaxInitialEvents = 10'000;
+    static constexpr int EventsPageSize = 1000;
+
+    // A workspace row of GET /api/v2/workspaces.
+    struct Workspace
+    {
+        QString id;
+        QString name;
+        QString kind; // prebuilt, claimed, regular
+        QString ownerId;
+        QString ownerName;
+        QString agentId;
+        QString agentName;
+        QString agentUrl;
+        bool agentConnected = false;
+        qint64 agentLastSeenAt = 0;
+        QString buildTransition;
+        QString buildStatus;
+        QString buildStage;
+        qint64 contextVersion = 0; // 0: none stored
+        QString contextHash;
+        static Workspace fromJson(const QJsonObject &json);
+    };
+
+    ControlPlaneClient(const QString &name, const QUrl &url, const QByteArray &token,
+                       Clock *clock = nullptr, QObject *parent = nullptr);
+    ~ControlPlaneClient() override;
+
+    QString name() const { return m_name; }
+    QUrl url() const;
+    QByteArray token() const;
+    void setToken(const QByteArray &token);
+    State state() const { return m_state; }
+    QString lastError() const { return m_lastError; }
+    const std::vector<Workspace> &workspaces() const { return m_workspaces; }
+    const Workspace *workspace(const QString &id) const;
+    // The owner's name for a user id, where some workspace told it.
+    QString userName(const QString &userId) const;
+
+    // Loads workspaces and events, then follows the events stream.
+    void start();
+    void refresh();
+    // POST /api/v2/workspaces/{id}/claim; the caller connects to the call's signals.
+    ApiCall *claim(const QString &workspaceId, const QString &owner);
+
+Q_SIGNALS:
+    void stateChanged();
+    void workspacesChanged();
+    // The log as it was at start (oldest first), then each new entry once.
+    void eventsLoaded(const QList<ReinitEventRecord> &events);
+    void eventAppended(const ReinitEventRecord &event);
+
+private:
+    void setState(State state, const QString &error = {});
+    void scheduleRefresh();
+    void loadEvents();
+    void onMessage(const QString &text);
+
+    QString m_name;
+    Clock *m_clock;
+    ApiClient *m_api;
+    ReconnectingWebSocket *m_events = nullptr;
+    QTimer m_refreshTimer;
+    QPointer<ApiCall> m_listing;
+    QPointer<ApiCall> m_eventsCall;
+    QList<ReinitEventRecord> m_initialEvents;
+    bool m_refreshAgain = false;
+    bool m_eventsLoaded = false;
+    qint64 m_lastEventId = 0;
+    State m_state = State::Connecting;
+    QString m_lastError;
+    std::vector<Workspace> m_workspaces;
+    QHash<QString, QString> m_userNames;
+};
