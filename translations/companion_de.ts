@@ -82,6 +82,49 @@ KSyntaxHighlighting %4</translation>
     </message>
 </context>
 <context>
+    <name>ClaimDialog</name>
+    <message>
+        <source>Claim %1</source>
+        <translation>%1 übernehmen</translation>
+    </message>
+    <message>
+        <source>The prebuilt workspace %1 becomes the new owner&apos;s. Once its claim build succeeds, its agent is told to reinitialize: its processes end and it starts again for the new owner.</source>
+        <translation>Der vorab erstellte Arbeitsbereich %1 geht an den neuen Besitzer über. Sobald sein Übernahme-Build gelingt, erhält sein Agent die Anweisung, sich neu zu initialisieren: Seine Prozesse werden beendet, und er startet für den neuen Besitzer neu.</translation>
+    </message>
+    <message>
+        <source>New owner</source>
+        <translation>Neuer Besitzer</translation>
+    </message>
+    <message>
+        <source>User name, e.g. alice</source>
+        <translation>Benutzername, z. B. alice</translation>
+    </message>
+    <message>
+        <source>&amp;Claim</source>
+        <translation>Ü&amp;bernehmen</translation>
+    </message>
+    <message>
+        <source>New &amp;owner:</source>
+        <translation>&amp;Neuer Besitzer:</translation>
+    </message>
+    <message>
+        <source>Enter the new owner&apos;s user name.</source>
+        <translation>Geben Sie den Benutzernamen des neuen Besitzers ein.</translation>
+    </message>
+    <message>
+        <source>A user name has letters, digits and inner dashes, at most 32.</source>
+        <translation>Ein Benutzername besteht aus Buchstaben, Ziffern und Bindestrichen (nicht am Anfang oder Ende), höchstens 32 Zeichen.</translation>
+    </message>
+    <message>
+        <source>The control plane is gone.</source>
+        <translation>Die Steuerungsebene ist nicht mehr verfügbar.</translation>
+    </message>
+    <message>
+        <source>The claim did not reach the control plane: %1</source>
+        <translation>Die Übernahme hat die Steuerungsebene nicht erreicht: %1</translation>
+    </message>
+</context>
+<context>
     <name>ConnectAgentDialog</name>
     <message>
         <source>Connect to Agent</source>
@@ -165,6 +208,33 @@ KSyntaxHighlighting %4</translation>
     <message>
         <source>No answer: %1</source>
         <translation>Keine Antwort: %1</translation>
+    </message>
+    <message>
+        <source>Connect to Control Plane</source>
+        <translation>Mit Steuerungsebene verbinden</translation>
+    </message>
+    <message>
+        <source>Control plane URL</source>
+        <translation>URL der Steuerungsebene</translation>
+    </message>
+    <message>
+        <source>http://controlplane.example:7080</source>
+        <translation>http://controlplane.example:7080</translation>
+    </message>
+    <message>
+        <source>The contents of the operator token file</source>
+        <translation>Der Inhalt der Betreiber-Token-Datei</translation>
+    </message>
+    <message numerus="yes">
+        <source>Connected: the control plane answered, with %n workspace(s).</source>
+        <translation>
+            <numerusform>Verbunden: Die Steuerungsebene hat geantwortet, mit %n Arbeitsbereich.</numerusform>
+            <numerusform>Verbunden: Die Steuerungsebene hat geantwortet, mit %n Arbeitsbereichen.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The control plane refused this token (the operator token is needed): %1</source>
+        <translation>Die Steuerungsebene hat dieses Token abgelehnt (das Betreiber-Token wird benötigt): %1</translation>
     </message>
 </context>
 <context>
@@ -935,6 +1005,37 @@ KSyntaxHighlighting %4</translation>
         <source>from your scan root %1</source>
         <translation>aus Ihrer Suchwurzel %1</translation>
     </message>
+    <message>
+        <source>Stored by the control plane</source>
+        <translation>Von der Steuerungsebene gespeichert</translation>
+    </message>
+    <message>
+        <source>%1 has stored no context for this agent yet.</source>
+        <translation>%1 hat für diesen Agenten noch keinen Kontext gespeichert.</translation>
+    </message>
+    <message>
+        <source>%1 stores version %2 (%3).</source>
+        <translation>%1 speichert Version %2 (%3).</translation>
+    </message>
+    <message>
+        <source>%1 stores version %2 (%3): behind the agent&apos;s version %4.</source>
+        <translation>%1 speichert Version %2 (%3): älter als die Version %4 des Agenten.</translation>
+    </message>
+    <message>
+        <source>%1 stores version %2 (%3), from before the agent restarted.</source>
+        <translation>%1 speichert Version %2 (%3), von vor dem Neustart des Agenten.</translation>
+    </message>
+    <message>
+        <source>%1 stores version %2 (%3): in sync.</source>
+        <translation>%1 speichert Version %2 (%3): auf dem aktuellen Stand.</translation>
+    </message>
+</context>
+<context>
+    <name>ControlPlaneClient</name>
+    <message>
+        <source>No token.</source>
+        <translation>Kein Token.</translation>
+    </message>
 </context>
 <context>
     <name>ElidedLabel</name>
@@ -1164,6 +1265,141 @@ Token-Datei: %2</translation>
     <message>
         <source>The token of %1 could not be read (%2). Connect again: File &gt; Connect to Agent….</source>
         <translation>Das Token von %1 konnte nicht gelesen werden (%2). Verbinden Sie erneut: Datei &gt; Mit Agent verbinden ….</translation>
+    </message>
+    <message>
+        <source>Connect to Control &amp;Plane…</source>
+        <translation>Mit &amp;Steuerungsebene verbinden …</translation>
+    </message>
+    <message>
+        <source>Remove Control Pla&amp;ne</source>
+        <translation>Steuerungsebe&amp;ne entfernen</translation>
+    </message>
+    <message>
+        <source>&amp;Workspace</source>
+        <translation>Arbe&amp;itsbereich</translation>
+    </message>
+    <message>
+        <source>&amp;Claim…</source>
+        <translation>Ü&amp;bernehmen …</translation>
+    </message>
+    <message>
+        <source>Show &amp;Reinit Events</source>
+        <translation>&amp;Reinit-Ereignisse anzeigen</translation>
+    </message>
+    <message>
+        <source>Prebuilt</source>
+        <translation>Vorab erstellt</translation>
+    </message>
+    <message>
+        <source>Claimed</source>
+        <translation>Übernommen</translation>
+    </message>
+    <message>
+        <source>Regular</source>
+        <translation>Regulär</translation>
+    </message>
+    <message>
+        <source>%1  [%2]</source>
+        <translation>%1  [%2]</translation>
+    </message>
+    <message>
+        <source>No agent</source>
+        <translation>Kein Agent</translation>
+    </message>
+    <message>
+        <source>Agent connected</source>
+        <translation>Agent verbunden</translation>
+    </message>
+    <message>
+        <source> · owner %1</source>
+        <translation> · Besitzer %1</translation>
+    </message>
+    <message>
+        <source> · %1 build %2</source>
+        <translation> · Build %1: %2</translation>
+    </message>
+    <message>
+        <source> · last build failed</source>
+        <translation> · letzter Build fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Context behind: stored v%1, agent v%2</source>
+        <translation>Kontext veraltet: gespeichert v%1, Agent v%2</translation>
+    </message>
+    <message>
+        <source>connecting…</source>
+        <translation>verbinde …</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n workspace(s)</source>
+        <translation>
+            <numerusform>%n Arbeitsbereich</numerusform>
+            <numerusform>%n Arbeitsbereiche</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>unreachable</source>
+        <translation>nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>token refused</source>
+        <translation>Token abgelehnt</translation>
+    </message>
+    <message>
+        <source>Workspace %1 (%2)
+Agent %3 %4
+Stored context: %5</source>
+        <translation>Arbeitsbereich %1 (%2)
+Agent %3 %4
+Gespeicherter Kontext: %5</translation>
+    </message>
+    <message>
+        <source>version %1, %2</source>
+        <translation>Version %1, %2</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>keiner</translation>
+    </message>
+    <message>
+        <source>%1 is a regular workspace: reinit does not apply. Its agent&apos;s reinit stream answers 409 and the agent stops polling.</source>
+        <translation>%1 ist ein regulärer Arbeitsbereich: Reinit gilt hier nicht. Der Reinit-Stream seines Agenten antwortet mit 409, und der Agent hört auf abzufragen.</translation>
+    </message>
+    <message>
+        <source>%1 is prebuilt and unclaimed: claiming it (Workspace &gt; Claim…) tells its agent to reinitialize for the new owner.</source>
+        <translation>%1 ist vorab erstellt und noch nicht übernommen: Eine Übernahme (Arbeitsbereich &gt; Übernehmen …) weist seinen Agenten an, sich für den neuen Besitzer neu zu initialisieren.</translation>
+    </message>
+    <message>
+        <source>%1 was claimed by %2: its agent reinitialized for them once; a replayed claim is ignored.</source>
+        <translation>%1 wurde von %2 übernommen: Sein Agent hat sich einmal für diesen Besitzer neu initialisiert; eine wiederholte Übernahme wird ignoriert.</translation>
+    </message>
+    <message>
+        <source>Workspace %1 on %2</source>
+        <translation>Arbeitsbereich %1 auf %2</translation>
+    </message>
+    <message>
+        <source>Control plane added</source>
+        <translation>Steuerungsebene hinzugefügt</translation>
+    </message>
+    <message>
+        <source>The claim for %1 is being built; its agent reinitializes when it succeeds (Reinit events).</source>
+        <translation>Die Übernahme für %1 wird gebaut; der Agent initialisiert sich neu, sobald sie gelingt (Reinit-Ereignisse).</translation>
+    </message>
+    <message>
+        <source>Control plane</source>
+        <translation>Steuerungsebene</translation>
+    </message>
+    <message>
+        <source>The token of %1 could not be read (%2): connect again.</source>
+        <translation>Das Token von %1 konnte nicht gelesen werden (%2): Verbinden Sie erneut.</translation>
+    </message>
+    <message>
+        <source>Agent last seen %1</source>
+        <translation>Agent zuletzt gesehen: %1</translation>
+    </message>
+    <message>
+        <source>Agent never connected</source>
+        <translation>Agent nie verbunden</translation>
     </message>
 </context>
 <context>
@@ -1707,6 +1943,219 @@ Kennung %3</translation>
     </message>
 </context>
 <context>
+    <name>ReinitEventModel</name>
+    <message>
+        <source>Claim published</source>
+        <translation>Übernahme veröffentlicht</translation>
+    </message>
+    <message>
+        <source>Claim not published</source>
+        <translation>Übernahme nicht veröffentlicht</translation>
+    </message>
+    <message>
+        <source>Delivered to the agent</source>
+        <translation>An den Agenten zugestellt</translation>
+    </message>
+    <message>
+        <source>Reinitialized</source>
+        <translation>Neu initialisiert</translation>
+    </message>
+    <message>
+        <source>Ignored duplicate</source>
+        <translation>Duplikat ignoriert</translation>
+    </message>
+    <message>
+        <source>409: stopped polling</source>
+        <translation>409: Abfragen beendet</translation>
+    </message>
+    <message>
+        <source>Claim failed</source>
+        <translation>Übernahme fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Transport error, retry in %1 s</source>
+        <translation>Übertragungsfehler, neuer Versuch in %1 s</translation>
+    </message>
+    <message>
+        <source>Transport error</source>
+        <translation>Übertragungsfehler</translation>
+    </message>
+    <message>
+        <source>prebuilds</source>
+        <translation>Vorab-Builds</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Control plane</source>
+        <translation>Steuerungsebene</translation>
+    </message>
+    <message>
+        <source>Workspace</source>
+        <translation>Arbeitsbereich</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>Agent</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Grund</translation>
+    </message>
+    <message>
+        <source>Previous owner</source>
+        <translation>Vorheriger Besitzer</translation>
+    </message>
+    <message>
+        <source>New owner</source>
+        <translation>Neuer Besitzer</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Ergebnis</translation>
+    </message>
+</context>
+<context>
+    <name>ReinitEventsView</name>
+    <message>
+        <source>Reinit events</source>
+        <translation>Reinit-Ereignisse</translation>
+    </message>
+    <message>
+        <source>Reinit loop warning</source>
+        <translation>Warnung vor Reinit-Schleife</translation>
+    </message>
+    <message>
+        <source>Search reinit events</source>
+        <translation>Reinit-Ereignisse durchsuchen</translation>
+    </message>
+    <message>
+        <source>Search workspace, owner, reason, outcome…</source>
+        <translation>Arbeitsbereich, Besitzer, Grund, Ergebnis suchen …</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>All outcomes</source>
+        <translation>Alle Ergebnisse</translation>
+    </message>
+    <message>
+        <source>Reinitialized</source>
+        <translation>Neu initialisiert</translation>
+    </message>
+    <message>
+        <source>Ignored duplicate</source>
+        <translation>Duplikat ignoriert</translation>
+    </message>
+    <message>
+        <source>409: stopped polling</source>
+        <translation>409: Abfragen beendet</translation>
+    </message>
+    <message>
+        <source>Claim failed</source>
+        <translation>Übernahme fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Transport error</source>
+        <translation>Übertragungsfehler</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>Zugestellt</translation>
+    </message>
+    <message>
+        <source>Claim published</source>
+        <translation>Übernahme veröffentlicht</translation>
+    </message>
+    <message>
+        <source>Claim not published</source>
+        <translation>Übernahme nicht veröffentlicht</translation>
+    </message>
+    <message>
+        <source>Show every workspace&apos;s events</source>
+        <translation>Die Ereignisse aller Arbeitsbereiche anzeigen</translation>
+    </message>
+    <message>
+        <source>E&amp;xport…</source>
+        <translation>E&amp;xportieren …</translation>
+    </message>
+    <message>
+        <source>Save the events shown as JSON lines</source>
+        <translation>Die angezeigten Ereignisse als JSON Lines speichern</translation>
+    </message>
+    <message>
+        <source>No reinit events yet</source>
+        <translation>Noch keine Reinit-Ereignisse</translation>
+    </message>
+    <message>
+        <source>When a prebuilt workspace is claimed, its agent is told to restart. Each such event, and what the agent did with it, appears here.</source>
+        <translation>Wird ein vorab erstellter Arbeitsbereich übernommen, erhält sein Agent die Anweisung, neu zu starten. Jedes solche Ereignis erscheint hier, zusammen mit dem, was der Agent daraufhin getan hat.</translation>
+    </message>
+    <message>
+        <source>No events match</source>
+        <translation>Keine passenden Ereignisse</translation>
+    </message>
+    <message>
+        <source>Change the search or the filters to see more.</source>
+        <translation>Ändern Sie die Suche oder die Filter, um mehr zu sehen.</translation>
+    </message>
+    <message>
+        <source>Find in Reinit Events</source>
+        <translation>In Reinit-Ereignissen suchen</translation>
+    </message>
+    <message>
+        <source>Export Reinit Events</source>
+        <translation>Reinit-Ereignisse exportieren</translation>
+    </message>
+    <message>
+        <source>Workspace: %1</source>
+        <translation>Arbeitsbereich: %1</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; was reinitialized %2 times in the last 10 minutes: its agent may be in a reinit loop. &lt;a href=&quot;%3&quot;&gt;Show its events&lt;/a&gt;</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; wurde in den letzten 10 Minuten %2-mal neu initialisiert: Sein Agent steckt womöglich in einer Reinit-Schleife. &lt;a href=&quot;%3&quot;&gt;Seine Ereignisse anzeigen&lt;/a&gt;</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n event(s)</source>
+        <translation>
+            <numerusform>%n Ereignis</numerusform>
+            <numerusform>%n Ereignisse</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 of %2 events</source>
+        <translation>%1 von %2 Ereignissen</translation>
+    </message>
+    <message>
+        <source>No events are shown.</source>
+        <translation>Es werden keine Ereignisse angezeigt.</translation>
+    </message>
+    <message>
+        <source>JSON lines (*.jsonl);;All files (*)</source>
+        <translation>JSON Lines (*.jsonl);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Export failed</source>
+        <translation>Export fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>Events exported</source>
+        <translation>Ereignisse exportiert</translation>
+    </message>
+    <message>
+        <source>Saved to %1</source>
+        <translation>Gespeichert in %1</translation>
+    </message>
+</context>
+<context>
     <name>StartProcessDialog</name>
     <message>
         <source>Start Process</source>
@@ -1931,10 +2380,6 @@ Kennung %3</translation>
         <translation>Zeigt Versionsinformationen an.</translation>
     </message>
     <message>
-        <source>agent: run a workspace agent (companiond agent --help).</source>
-        <translation>agent: einen Arbeitsbereichs-Agenten betreiben (companiond agent --help).</translation>
-    </message>
-    <message>
         <source>Unknown command: %1. Run companiond --help.</source>
         <translation>Unbekannter Befehl: %1. Siehe companiond --help.</translation>
     </message>
@@ -1947,16 +2392,8 @@ Kennung %3</translation>
         <translation>Zusätzlicher Ordner, der nach Kontextressourcen durchsucht wird (wiederholbar). Vertrauenswürdig: nicht auf die erlaubten Wurzeln beschränkt.</translation>
     </message>
     <message>
-        <source>Control plane to push context snapshots to, for example http://127.0.0.1:3000.</source>
-        <translation>Steuerungsebene, an die Momentaufnahmen des Kontexts übertragen werden, zum Beispiel http://127.0.0.1:3000.</translation>
-    </message>
-    <message>
         <source>url</source>
         <translation>URL</translation>
-    </message>
-    <message>
-        <source>File holding the token for the control plane (default: the agent token file).</source>
-        <translation>Datei mit dem Token für die Steuerungsebene (Vorgabe: die Token-Datei des Agenten).</translation>
     </message>
     <message>
         <source>Do not scan ~/.coder, ~/.coder/skills and ~/.claude/plugins/cache.</source>
@@ -1965,10 +2402,6 @@ Kennung %3</translation>
     <message>
         <source>Invalid --control-plane value %1: expected an http(s) URL.</source>
         <translation>Ungültiger Wert für --control-plane: %1. Erwartet wird eine http(s)-URL.</translation>
-    </message>
-    <message>
-        <source>Pushing context to %1</source>
-        <translation>Kontext wird an %1 übertragen</translation>
     </message>
     <message>
         <source>Bytes of full output kept for all processes together (default 1073741824, 1 GiB). Beyond it the captures of the oldest exited processes are released first; AI clients&apos; head and tail views are kept.</source>
@@ -2017,6 +2450,222 @@ Kennung %3</translation>
     <message>
         <source>Agent listening on %1 port %2 (every address of this machine); locally at %3</source>
         <translation>Agent lauscht auf %1 Port %2 (jede Adresse dieses Rechners); lokal unter %3</translation>
+    </message>
+    <message>
+        <source>Control plane of this agent&apos;s workspace, for example http://127.0.0.1:7080: the agent reports to it, pushes context snapshots and is reinitialized when its prebuilt workspace is claimed.</source>
+        <translation>Steuerungsebene des Arbeitsbereichs dieses Agenten, zum Beispiel http://127.0.0.1:7080: Der Agent meldet sich bei ihr, überträgt Momentaufnahmen des Kontexts und wird neu initialisiert, wenn sein vorab erstellter Arbeitsbereich übernommen wird.</translation>
+    </message>
+    <message>
+        <source>File holding this workspace&apos;s agent token for the control plane (from `companiond ctl workspaces create`; default: the agent token file).</source>
+        <translation>Datei mit dem Agenten-Token dieses Arbeitsbereichs für die Steuerungsebene (aus `companiond ctl workspaces create`; Vorgabe: die Token-Datei des Agenten).</translation>
+    </message>
+    <message>
+        <source>Workspace claimed by %1: reinitializing the agent</source>
+        <translation>Arbeitsbereich von %1 übernommen: Der Agent wird neu initialisiert</translation>
+    </message>
+    <message>
+        <source>Agent reinitialized; listening on %1</source>
+        <translation>Agent neu initialisiert; lauscht auf %1</translation>
+    </message>
+    <message>
+        <source>Reinit event for the current owner ignored</source>
+        <translation>Reinit-Ereignis für den aktuellen Besitzer ignoriert</translation>
+    </message>
+    <message>
+        <source>Reinit does not apply: %1</source>
+        <translation>Reinit gilt hier nicht: %1</translation>
+    </message>
+    <message>
+        <source>Control plane: %1</source>
+        <translation>Steuerungsebene: %1</translation>
+    </message>
+    <message>
+        <source>agent: run a workspace agent (companiond agent --help); server: run a control plane (companiond server --help); ctl: drive a control plane (companiond ctl --help).</source>
+        <translation>agent: einen Arbeitsbereichs-Agenten betreiben (companiond agent --help); server: eine Steuerungsebene betreiben (companiond server --help); ctl: eine Steuerungsebene bedienen (companiond ctl --help).</translation>
+    </message>
+    <message>
+        <source>Runs a control plane: workspaces, builds and agents, prebuild claims and the agent reinit stream. Operator requests need the operator token; agents use their own.</source>
+        <translation>Betreibt eine Steuerungsebene: Arbeitsbereiche, Builds und Agenten, Übernahmen vorab erstellter Arbeitsbereiche und den Reinit-Stream der Agenten. Anfragen des Betreibers brauchen das Betreiber-Token; Agenten verwenden ihr eigenes.</translation>
+    </message>
+    <message>
+        <source>Address and port to listen on (default 127.0.0.1:0, a free port on loopback).</source>
+        <translation>Adresse und Port, auf denen gelauscht wird (Vorgabe 127.0.0.1:0, ein freier Port auf Loopback).</translation>
+    </message>
+    <message>
+        <source>sqlite:PATH or postgres://user:password@host:port/db (default: SQLite in %1). Replicas share one PostgreSQL database.</source>
+        <translation>sqlite:PFAD oder postgres://user:password@host:port/db (Vorgabe: SQLite in %1). Replikate teilen sich eine PostgreSQL-Datenbank.</translation>
+    </message>
+    <message>
+        <source>File holding the operator token; created 0600 with a new token when missing (default: %1).</source>
+        <translation>Datei mit dem Betreiber-Token; fehlt sie, wird sie mit einem neuen Token und Modus 0600 angelegt (Vorgabe: %1).</translation>
+    </message>
+    <message>
+        <source>echo: every build&apos;s job succeeds at once (default); external: jobs wait for POST /api/v2/workspacebuilds/ID/complete.</source>
+        <translation>echo: Der Job jedes Builds gelingt sofort (Vorgabe); external: Jobs warten auf POST /api/v2/workspacebuilds/ID/complete.</translation>
+    </message>
+    <message>
+        <source>kind</source>
+        <translation>Art</translation>
+    </message>
+    <message>
+        <source>Invalid --listen value %1: expected host:port, for example 127.0.0.1:7080.</source>
+        <translation>Ungültiger Wert für --listen: %1. Erwartet wird Host:Port, zum Beispiel 127.0.0.1:7080.</translation>
+    </message>
+    <message>
+        <source>Invalid --provisioner value %1: echo or external.</source>
+        <translation>Ungültiger Wert für --provisioner: %1. Erlaubt sind echo oder external.</translation>
+    </message>
+    <message>
+        <source>Warning: listening beyond loopback, on %1 port %2.</source>
+        <translation>Warnung: Es wird außerhalb von Loopback gelauscht, auf %1 Port %2.</translation>
+    </message>
+    <message>
+        <source>Control plane listening on %1</source>
+        <translation>Steuerungsebene lauscht auf %1</translation>
+    </message>
+    <message>
+        <source>Operator token file: %1</source>
+        <translation>Betreiber-Token-Datei: %1</translation>
+    </message>
+    <message>
+        <source>Database: %1</source>
+        <translation>Datenbank: %1</translation>
+    </message>
+    <message>
+        <source>Signal %1: stopping</source>
+        <translation>Signal %1: wird angehalten</translation>
+    </message>
+    <message>
+        <source>Drives a control plane&apos;s API.
+Commands:
+  workspaces list
+  workspaces create NAME [--prebuilt] [--owner USER]
+  workspaces claim ID --owner USER
+  workspaces stop ID | workspaces start ID
+  events [--workspace ID] [--follow]</source>
+        <translation>Bedient die API einer Steuerungsebene.
+Befehle:
+  workspaces list
+  workspaces create NAME [--prebuilt] [--owner BENUTZER]
+  workspaces claim ID --owner BENUTZER
+  workspaces stop ID | workspaces start ID
+  events [--workspace ID] [--follow]</translation>
+    </message>
+    <message>
+        <source>The control plane (default: the URL the local `companiond server` wrote to %1).</source>
+        <translation>Die Steuerungsebene (Vorgabe: die URL, die der lokale `companiond server` in %1 geschrieben hat).</translation>
+    </message>
+    <message>
+        <source>The operator token file (default: %1).</source>
+        <translation>Die Betreiber-Token-Datei (Vorgabe: %1).</translation>
+    </message>
+    <message>
+        <source>Print exactly one JSON document (events --follow: one JSON object a line).</source>
+        <translation>Genau ein JSON-Dokument ausgeben (events --follow: ein JSON-Objekt je Zeile).</translation>
+    </message>
+    <message>
+        <source>Create a prebuilt workspace (owned by the prebuilds user until claimed).</source>
+        <translation>Einen vorab erstellten Arbeitsbereich anlegen (er gehört bis zur Übernahme dem Benutzer prebuilds).</translation>
+    </message>
+    <message>
+        <source>The owner&apos;s user name.</source>
+        <translation>Der Benutzername des Besitzers.</translation>
+    </message>
+    <message>
+        <source>user</source>
+        <translation>Benutzer</translation>
+    </message>
+    <message>
+        <source>Only this workspace&apos;s events (id or name).</source>
+        <translation>Nur die Ereignisse dieses Arbeitsbereichs (Kennung oder Name).</translation>
+    </message>
+    <message>
+        <source>id</source>
+        <translation>Kennung</translation>
+    </message>
+    <message>
+        <source>Keep printing new events as they happen.</source>
+        <translation>Neue Ereignisse fortlaufend ausgeben, sobald sie eintreten.</translation>
+    </message>
+    <message>
+        <source>What to do (see above).</source>
+        <translation>Was zu tun ist (siehe oben).</translation>
+    </message>
+    <message>
+        <source>No control plane: pass --url http://HOST:PORT (no local `companiond server` has written %1).</source>
+        <translation>Keine Steuerungsebene: Geben Sie --url http://HOST:PORT an (kein lokaler `companiond server` hat %1 geschrieben).</translation>
+    </message>
+    <message>
+        <source>Unknown or incomplete command: %1. Run companiond ctl --help.</source>
+        <translation>Unbekannter oder unvollständiger Befehl: %1. Siehe companiond ctl --help.</translation>
+    </message>
+    <message>
+        <source>NAME</source>
+        <translation>NAME</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>KIND</source>
+        <translation>ART</translation>
+    </message>
+    <message>
+        <source>OWNER</source>
+        <translation>BESITZER</translation>
+    </message>
+    <message>
+        <source>LATEST BUILD</source>
+        <translation>LETZTER BUILD</translation>
+    </message>
+    <message>
+        <source>AGENT SEEN</source>
+        <translation>AGENT GESEHEN</translation>
+    </message>
+    <message>
+        <source>CONTEXT</source>
+        <translation>KONTEXT</translation>
+    </message>
+    <message>
+        <source>The agent token is shown only now: keep it in a 0600 file for companiond agent --agent-token-file.</source>
+        <translation>Das Agenten-Token wird nur jetzt angezeigt: Bewahren Sie es in einer Datei mit Modus 0600 für companiond agent --agent-token-file auf.</translation>
+    </message>
+    <message>
+        <source>workspaces claim needs --owner USER.</source>
+        <translation>workspaces claim braucht --owner BENUTZER.</translation>
+    </message>
+    <message>
+        <source>Claimed %1 for %2: build #%3</source>
+        <translation>%1 für %2 übernommen: Build #%3</translation>
+    </message>
+    <message>
+        <source>%1: build #%2 (%3)</source>
+        <translation>%1: Build #%2 (%3)</translation>
+    </message>
+    <message>
+        <source>TIME</source>
+        <translation>ZEIT</translation>
+    </message>
+    <message>
+        <source>WORKSPACE</source>
+        <translation>ARBEITSBEREICH</translation>
+    </message>
+    <message>
+        <source>OUTCOME</source>
+        <translation>ERGEBNIS</translation>
+    </message>
+    <message>
+        <source>NEW OWNER</source>
+        <translation>NEUER BESITZER</translation>
+    </message>
+    <message>
+        <source>DETAIL</source>
+        <translation>DETAIL</translation>
+    </message>
+    <message>
+        <source>The control plane closed the event stream: %1</source>
+        <translation>Die Steuerungsebene hat den Ereignis-Stream geschlossen: %1</translation>
     </message>
 </context>
 <context>
@@ -2116,6 +2765,26 @@ Kennung %3</translation>
     <message>
         <source>--token-file needs --agent</source>
         <translation>--token-file braucht --agent</translation>
+    </message>
+    <message>
+        <source>The control plane did not start within 15 s.</source>
+        <translation>Die Steuerungsebene ist nicht binnen 15 s gestartet.</translation>
+    </message>
+    <message>
+        <source>Control plane: %1</source>
+        <translation>Steuerungsebene: %1</translation>
+    </message>
+    <message>
+        <source>Operator token file: %1</source>
+        <translation>Betreiber-Token-Datei: %1</translation>
+    </message>
+    <message>
+        <source>The control plane in this app did not start: %1</source>
+        <translation>Die Steuerungsebene in dieser Anwendung ist nicht gestartet: %1</translation>
+    </message>
+    <message>
+        <source>This machine&apos;s control plane</source>
+        <translation>Steuerungsebene dieses Rechners</translation>
     </message>
 </context>
 </TS>

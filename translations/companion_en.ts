@@ -10,6 +10,13 @@
             <numerusform>Connected: the agent answered, with %n processes.</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Connected: the control plane answered, with %n workspace(s).</source>
+        <translation>
+            <numerusform>Connected: the control plane answered, with %n workspace.</numerusform>
+            <numerusform>Connected: the control plane answered, with %n workspaces.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>ContextPushPanel</name>
@@ -71,6 +78,13 @@
             <numerusform>%n processes are running. Quitting ends them.</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%n workspace(s)</source>
+        <translation>
+            <numerusform>%n workspace</numerusform>
+            <numerusform>%n workspaces</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>OutputView</name>
@@ -90,6 +104,16 @@
         <translation>
             <numerusform>%n match</numerusform>
             <numerusform>%n matches</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ReinitEventsView</name>
+    <message numerus="yes">
+        <source>%n event(s)</source>
+        <translation>
+            <numerusform>%n event</numerusform>
+            <numerusform>%n events</numerusform>
         </translation>
     </message>
 </context>
