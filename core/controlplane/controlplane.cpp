@@ -351,8 +351,15 @@ void ControlPlane::start()
 
 std::optional<QJsonObject> ControlPlane::decodeEventMessage(QByteArrayView payload)
 {
+    // Raw U+FEFF escaped, as in ReinitEvent::decode: Qt would drop it from the start of a string
+    // or key (QString::fromUtf8), and so relay another string, or a key twice.
+    QByteArray text = payload.toByteArray();
+    constexpr QByteArrayView Bom = "\xEF\xBB\xBF";
+    for (qsizetype at = text.indexOf(Bom, 1); at != -1; at = text.indexOf(Bom, at + 6)) {
+        text.replace(at, Bom.size(), "\\ufeff");
+    }
     QJsonParseError error;
-    const QJsonDocument document = QJsonDocument::fromJson(payload.toByteArray(), &error);
+    const QJsonDocument document = QJsonDocument::fromJson(text, &error);
     if (error.error != QJsonParseError::NoError || !document.isObject()) {
         return std::nullopt;
     }
