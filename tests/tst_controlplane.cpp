@@ -202,6 +202,7 @@ private Q_SLOTS:
     void newerSchemaIsRefused();
     void reinitEventPayloads();
     void memoryPubSubCountsLostMessages();
+    void directDeliveryKeepsOrder();
     void payloadLimits();
     void claimListener();
     void gate();
@@ -709,6 +710,37 @@ void TestControlPlane::supervisorReinitializesOnceForOwner()
     QTRY_VERIFY_WITH_TIMEOUT(!agentConnected(), Timeout);
 }
 
+void TestControlPlane::directDeliveryKeepsOrder()
+{
+    // The PostgreSQL backend hands a notification over inside its socket handler; what the
+    // listener publishes meanwhile comes after it, in order.
+    MemoryPubSub pubsub;
+    QObject context;
+    QByteArrayList received;
+    PubSub::Subscription subscription =
+            pubsub.subscribe(QStringLiteral("c"), &context,
+                             {[&](const QByteArray &payload) {
+                                  received.append(payload);
+                                  if (payload == "1") {
+                                      pubsub.publish(QStringLiteral("c"), "2");
+                                      pubsub.deliverFromEventLoop(QStringLiteral("c"), "3");
+                                  }
+                              },
+                              {}});
+    pubsub.deliverFromEventLoop(QStringLiteral("c"), "1");
+    QCOMPARE(received, QByteArrayList {"1"});
+    QTRY_COMPARE(received, (QByteArrayList {"1", "2", "3"}));
+    // Behind a queued message, a direct one waits its turn.
+    pubsub.publish(QStringLiteral("c"), "4");
+    pubsub.deliverFromEventLoop(QStringLiteral("c"), "5");
+    QCOMPARE(received.size(), 3);
+    QTRY_COMPARE(received, (QByteArrayList {"1", "2", "3", "4", "5"}));
+    // A cancelled subscription gets nothing.
+    subscription.cancel();
+    pubsub.deliverFromEventLoop(QStringLiteral("c"), "6");
+    QCOMPARE(received.size(), 5);
+}
+
 void TestControlPlane::postgresPubSubSurvivesRestart()
 {
     const QString url = postgresUrl();
@@ -759,12 +791,19 @@ void TestControlPlane::twoReplicas()
     const QByteArray token = ws.value(QStringLiteral("agent_token")).toString().toLatin1();
     // Replica two learns the new agent token from the events channel.
     Wait wait(two.plane->url(), token);
-    QTRY_COMPARE_WITH_TIMEOUT(two.plane->reinitStreamCount() + int(wait.failed.size()), 1, Timeout);
-    if (!wait.failed.isEmpty()) { // the token had not reached two yet: once more
-        QCOMPARE(wait.failed.first().at(0).toInt(), 401);
-        wait.client.start();
-        QTRY_COMPARE_WITH_TIMEOUT(two.plane->reinitStreamCount(), 1, Timeout);
+    // Until the token has reached two, its answer is 401: ask again.
+    QElapsedTimer asking;
+    asking.start();
+    while (two.plane->reinitStreamCount() != 1 && asking.elapsed() < Timeout) {
+        if (!wait.failed.isEmpty()) {
+            QCOMPARE(wait.failed.first().at(0).toInt(), 401);
+            wait.failed.clear();
+            QTest::qWait(20);
+            wait.client.start();
+        }
+        QTest::qWait(10);
     }
+    QCOMPARE(two.plane->reinitStreamCount(), 1);
     QCOMPARE(two.op("GET", QStringLiteral("/api/v2/workspaces"))
                      .body.value(QStringLiteral("workspaces"))
                      .toArray()

@@ -270,6 +270,22 @@ private Q_SLOTS:
         QCOMPARE(m_smallCalls, 0);
     }
 
+    void hugeChunkRefusedBeforeItsBytes()
+    {
+        // A chunk declaring more than the limit is refused on its size line, as a
+        // Content-Length would be: no waiting for bytes that may never come.
+        auto client = connectClient();
+        QVERIFY(client);
+        QVERIFY(deliver(*client,
+                        head("POST /small HTTP/1.1", {"Transfer-Encoding: chunked"}, Auth::Valid)));
+        QVERIFY(deliver(*client, "FFFFFFFFFFFF\r\n"));
+        const std::optional<Response> response = client->nextResponse();
+        QVERIFY2(response, client->everything.constData());
+        QCOMPARE(response->status, 413);
+        QVERIFY(client->waitClosed());
+        QCOMPARE(m_smallCalls, 0);
+    }
+
     void contentLengthLimit_data()
     {
         QTest::addColumn<qint64>("length");

@@ -19,6 +19,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
@@ -26,6 +27,7 @@
 #include <QImageWriter>
 #include <QLabel>
 #include <QListWidget>
+#include <QLocale>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -148,6 +150,8 @@ void MainWindow::createSidebar()
     m_workspaceList->setObjectName(QStringLiteral("workspaceList"));
     m_workspaceList->setAccessibleName(tr("Workspaces"));
     m_workspaceList->setIconSize(QSize(24, 24));
+    m_workspaceList->setWordWrap(true);
+    m_workspaceList->setTextElideMode(Qt::ElideMiddle);
     connect(m_workspaceList, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *item) {
         const QString id = item ? item->data(Qt::UserRole).toString() : QString();
         if (id.startsWith(workspacePrefix)) {
@@ -867,7 +871,14 @@ QString MainWindow::workspaceItemText(ControlPlaneClient *plane, const QString &
     if (w->agentId.isEmpty()) {
         state = tr("No agent");
     } else {
-        state = w->agentConnected ? tr("Agent connected") : tr("Agent offline");
+        // A regular workspace's agent holds no stream after its 409: when it was last heard of.
+        state = w->agentConnected ? tr("Agent connected")
+                : w->agentLastSeenAt > 0
+                ? tr("Agent last seen %1")
+                          .arg(QLocale().toString(
+                                  QDateTime::fromMSecsSinceEpoch(w->agentLastSeenAt),
+                                  QLocale::ShortFormat))
+                : tr("Agent never connected");
     }
     if (w->kind != QLatin1String("prebuilt")) {
         state += tr(" · owner %1").arg(w->ownerName);
@@ -928,7 +939,7 @@ void MainWindow::updatePlaneItems(ControlPlaneClient *plane)
         state = tr("token refused");
         break;
     }
-    header->setText(tr("%1 (%2)").arg(plane->name(), state));
+    header->setText(tr("%1\n%2").arg(plane->name(), state));
     header->setToolTip(plane->lastError().isEmpty()
                                ? plane->url().toString()
                                : plane->url().toString() + QLatin1Char('\n') + plane->lastError());

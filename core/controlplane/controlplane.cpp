@@ -13,6 +13,7 @@
 #include <QJsonDocument>
 #include <QJsonParseError>
 #include <QLoggingCategory>
+#include <QUuid>
 #include <QWebSocket>
 
 Q_LOGGING_CATEGORY(lcControlPlane, "companion.controlplane")
@@ -171,7 +172,6 @@ private:
         }
         m_counted = true;
         m_plane->countStream(m_agentId, m_workspaceId, +1);
-        touchLater();
         if (seed) {
             deliver(*seed, QStringLiteral("missed claim, seeded on reconnect"));
         }
@@ -212,18 +212,9 @@ public:
         m_plane->logReinit(record);
     }
 
-    void touchLater()
-    {
-        m_touch = m_plane->m_clock->callAfter(SseSender::PingInterval, this, [this] {
-            m_plane->store()->touchAgent(m_agentId, QDateTime::currentMSecsSinceEpoch());
-            touchLater();
-        });
-    }
-
     void finish()
     {
         m_subscription.cancel();
-        m_touch.reset();
         if (std::exchange(m_counted, false)) {
             m_plane->countStream(m_agentId, m_workspaceId, -1);
         }
@@ -241,7 +232,6 @@ private:
     PubSub::Subscription m_subscription;
     SseSender *m_sender = nullptr;
     std::vector<ReinitEvent> m_buffered;
-    std::unique_ptr<Clock::Timer> m_touch;
     bool m_counted = false;
 };
 
@@ -251,6 +241,7 @@ ControlPlane::ControlPlane(Options options, QObject *parent)
     , m_clock(m_options.clock ? m_options.clock : Clock::system())
     , m_store(new ControlPlaneStore(m_options.database, this))
     , m_operatorTokenHash(hashToken(m_options.operatorToken))
+    , m_replicaId(QUuid::createUuid().toString(QUuid::WithoutBraces))
 {
     if (m_options.database.engine == DatabaseLocation::Engine::Postgres) {
         auto *pg = new PostgresPubSub(m_options.database.url, m_clock, this);
@@ -310,6 +301,10 @@ void ControlPlane::start()
                       if (auto *pg = qobject_cast<PostgresPubSub *>(m_pubsub)) {
                           pg->start();
                       }
+                      // A previous run's streams are gone (on SQLite, every one of them).
+                      m_store->forgetDeadStreams(m_options.database.engine ==
+                                                 DatabaseLocation::Engine::Sqlite);
+                      refreshStreamsLater();
                       m_eventsSubscription = m_pubsub->subscribe(
                               EventsChannel, this,
                               {[this](const QByteArray &payload) {
@@ -329,7 +324,8 @@ void ControlPlane::start()
                                    }
                                },
                                [this](qint64 lost) {
-                                   loadTokens({}); // an agent_created may be among them
+                                   // An agent_created may be among them.
+                                   whenListening([this] { loadTokens({}); });
                                    const QJsonObject event =
                                            eventMessage(QStringLiteral("lost"),
                                                         {{QStringLiteral("count"), lost}});
@@ -337,13 +333,17 @@ void ControlPlane::start()
                                        JsonResponse::send(socket, event);
                                    }
                                }});
-                      loadTokens([this] {
-                          QString error;
-                          if (!m_server->listen(m_options.address, m_options.port, &error)) {
-                              Q_EMIT failed(error);
-                              return;
-                          }
-                          Q_EMIT started();
+                      // Tokens are read once this replica hears the events channel: an
+                      // agent created by another replica meanwhile is in one or the other.
+                      whenListening([this] {
+                          loadTokens([this] {
+                              QString error;
+                              if (!m_server->listen(m_options.address, m_options.port, &error)) {
+                                  Q_EMIT failed(error);
+                                  return;
+                              }
+                              Q_EMIT started();
+                          });
                       });
                   })
             .onFailed(this, [this](const StoreError &error) { Q_EMIT failed(error.message()); });
@@ -369,6 +369,31 @@ std::optional<QJsonObject> ControlPlane::decodeEventMessage(QByteArrayView paylo
         return std::nullopt;
     }
     return event;
+}
+
+void ControlPlane::whenListening(std::function<void()> then)
+{
+    auto *pg = qobject_cast<PostgresPubSub *>(m_pubsub);
+    if (pg && !pg->isConnected()) {
+        auto once = std::make_shared<QMetaObject::Connection>();
+        *once = connect(pg, &PubSub::connectionChanged, this, [this, once, then](bool connected) {
+            if (connected) {
+                disconnect(*once);
+                whenListening(then);
+            }
+        });
+        return;
+    }
+    // The pubsub runs its commands in order on one connection: once this NOTIFY is done, the
+    // LISTENs queued before it are in place.
+    m_pubsub->publish(QStringLiteral("companion_barrier"), {}, this,
+                      [this, then](const QString &error) {
+                          if (!error.isEmpty()) {
+                              whenListening(then); // the link went meanwhile: once it is back
+                              return;
+                          }
+                          then();
+                      });
 }
 
 void ControlPlane::loadTokens(std::function<void()> then)
@@ -399,9 +424,21 @@ void ControlPlane::setTokens(const QHash<QByteArray, AgentKey> &tokens)
     }
 }
 
+void ControlPlane::refreshStreamsLater()
+{
+    // Less often than StaleAfterMs, so that a live replica's streams never look dead.
+    m_streamRefresh = m_clock->callAfter(SseSender::PingInterval, this, [this] {
+        if (!m_streams.isEmpty()) {
+            m_store->refreshStreams(m_replicaId);
+        }
+        m_store->forgetDeadStreams(false);
+        refreshStreamsLater();
+    });
+}
+
 void ControlPlane::countStream(const QString &agentId, const QString &workspaceId, int delta)
 {
-    m_store->countAgentStream(agentId, delta)
+    m_store->countAgentStream(agentId, m_replicaId, delta)
             .then(this,
                   [this, agentId, workspaceId](bool connected) {
                       Q_EMIT agentConnectionChanged(agentId, connected);

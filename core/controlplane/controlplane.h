@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/clock.h"
 #include "http/apiserver.h"
 #include "pubsub/pubsub.h"
 #include "store/controlplanestore.h"
@@ -79,9 +80,12 @@ private:
 
     void addRoutes();
     void loadTokens(std::function<void()> then);
+    // Calls `then` once the pubsub hears this replica's channels (at once in memory).
+    void whenListening(std::function<void()> then);
     Identity authenticate(QByteArrayView token) const;
     void broadcast(const QJsonObject &event);
     void countStream(const QString &agentId, const QString &workspaceId, int delta);
+    void refreshStreamsLater();
     void logReinit(const ReinitEventRecord &event);
     void completeBuild(const BuildRecord &build, const QString &status, const QString &error,
                        HttpResponder *responder);
@@ -106,6 +110,8 @@ private:
     ApiServer *m_server = nullptr;
     PubSub::Subscription m_eventsSubscription;
     QByteArray m_operatorTokenHash;
+    QString m_replicaId; // this process, in agent_streams
+    std::unique_ptr<Clock::Timer> m_streamRefresh;
     QHash<QByteArray, AgentKey> m_tokens; // SHA-256 hex → agent
     QHash<QString, QString> m_agentWorkspaces; // agent id → workspace id
     QSet<ReinitStream *> m_streams;

@@ -57,7 +57,7 @@ public:
     // Names of workspaces, agents and users by id, for one plane's rows.
     void setNames(const QString &plane, const QHash<QString, QString> &workspaces,
                   const QHash<QString, QString> &agents, const QHash<QString, QString> &users);
-    const ReinitEventRecord &event(int row) const { return m_rows[size_t(row)].event; }
+    const ReinitEventRecord &record(int row) const { return m_rows[size_t(row)].event; }
     QString plane(int row) const { return m_rows[size_t(row)].plane; }
 
     // Workspaces reinitialized LoopThreshold or more times within LoopWindowMs before `nowMs`.

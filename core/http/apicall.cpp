@@ -11,7 +11,14 @@ QString ApiError::toString() const
     if (message.isEmpty()) {
         return detail;
     }
-    return detail.isEmpty() ? message : message + QStringLiteral(": ") + detail;
+    if (detail.isEmpty()) {
+        return message;
+    }
+    // "Cannot reach the server. (Connection refused)", "Invalid request.: …" read badly.
+    if (message.endsWith(QLatin1Char('.'))) {
+        return message + QStringLiteral(" (") + detail + QLatin1Char(')');
+    }
+    return message + QStringLiteral(": ") + detail;
 }
 
 ApiCall::ApiCall(QNetworkReply *reply, QObject *parent)

@@ -64,6 +64,7 @@ const llhttp_settings_t *HttpConnection::settings()
         init.on_header_value_complete = &HttpConnection::onHeaderValueComplete;
         init.on_headers_complete = &HttpConnection::onHeadersComplete;
         init.on_body = &HttpConnection::onBody;
+        init.on_chunk_header = &HttpConnection::onChunkHeader;
         init.on_message_complete = &HttpConnection::onMessageComplete;
         return init;
     }();
@@ -309,6 +310,20 @@ int HttpConnection::onBody(llhttp_t *parser, const char *at, size_t length)
     c->m_body.append(at, qsizetype(length));
     // Only the deadline moves; the pending wake-up finds it later and sleeps on.
     c->m_deadline = c->m_clock->nowMSecs() + c->m_limits.bodyStallTimeout.count();
+    return 0;
+}
+
+// A chunk announces its size before its bytes: one that cannot fit is refused now, as a
+// Content-Length over the limit is, rather than after waiting for bytes that may never come.
+int HttpConnection::onChunkHeader(llhttp_t *parser)
+{
+    HttpConnection *c = connectionOf(parser);
+    const quint64 room = quint64(qMax<qint64>(0, c->m_verdict.maxBodyBytes - c->m_body.size()));
+    if (parser->content_length > room) {
+        return c->fail(
+                Http::Status::PayloadTooLarge, QStringLiteral("Request body too large."),
+                QStringLiteral("The body is limited to %1 bytes.").arg(c->m_verdict.maxBodyBytes));
+    }
     return 0;
 }
 

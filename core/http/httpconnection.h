@@ -115,6 +115,7 @@ private:
     static int onHeaderValueComplete(llhttp_t *parser);
     static int onHeadersComplete(llhttp_t *parser);
     static int onBody(llhttp_t *parser, const char *at, size_t length);
+    static int onChunkHeader(llhttp_t *parser);
     static int onMessageComplete(llhttp_t *parser);
     static const llhttp_settings_t *settings();
 

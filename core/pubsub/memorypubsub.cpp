@@ -1,6 +1,7 @@
 #include "memorypubsub.h"
 
 #include <QMetaObject>
+#include <QThread>
 
 struct MemoryPubSub::Subscriber
 {
@@ -11,6 +12,7 @@ struct MemoryPubSub::Subscriber
     qint64 lost = 0;
     bool unknownLoss = false;
     bool drainQueued = false;
+    bool delivering = false; // inside deliverFromEventLoop's call of its listener
     bool cancelled = false;
 };
 
@@ -31,6 +33,12 @@ void MemoryPubSub::publish(const QString &channel, const QByteArray &payload, QO
                            PublishDone done)
 {
     const QString error = validate(channel, payload);
+    // Told first: what the publisher does once its message is out happens before any listener
+    // acts on it (the reinit log reads claim_published, then delivered).
+    if (done) {
+        QMetaObject::invokeMethod(
+                context ? context : this, [done, error] { done(error); }, Qt::QueuedConnection);
+    }
     if (error.isEmpty()) {
         QMutexLocker lock(&m_mutex);
         for (auto it = m_subscribers.constFind(channel);
@@ -44,9 +52,59 @@ void MemoryPubSub::publish(const QString &channel, const QByteArray &payload, QO
             scheduleDrain(subscriber);
         }
     }
-    if (done) {
-        QMetaObject::invokeMethod(
-                context ? context : this, [done, error] { done(error); }, Qt::QueuedConnection);
+}
+
+void MemoryPubSub::deliverFromEventLoop(const QString &channel, const QByteArray &payload)
+{
+    if (!validate(channel, payload).isEmpty()) {
+        return;
+    }
+    std::vector<std::shared_ptr<Subscriber>> now;
+    {
+        QMutexLocker lock(&m_mutex);
+        QThread *thread = QThread::currentThread();
+        for (auto it = m_subscribers.constFind(channel);
+             it != m_subscribers.cend() && it.key() == channel; ++it) {
+            const std::shared_ptr<Subscriber> &subscriber = it.value();
+            // In order: only when nothing is waiting for it, and no loss is to be told first.
+            if (subscriber->context && subscriber->context->thread() == thread &&
+                subscriber->queue.empty() && !subscriber->drainQueued && !subscriber->delivering &&
+                subscriber->lost == 0 && !subscriber->unknownLoss) {
+                subscriber->delivering = true;
+                now.push_back(subscriber);
+                continue;
+            }
+            if (qsizetype(subscriber->queue.size()) >= m_capacity) {
+                subscriber->queue.pop_front();
+                ++subscriber->lost;
+            }
+            subscriber->queue.push_back(payload);
+            scheduleDrain(subscriber);
+        }
+    }
+    // A listener may end the hub itself (its owner going away).
+    const QPointer<MemoryPubSub> hub(this);
+    for (const std::shared_ptr<Subscriber> &subscriber : now) {
+        if (!hub) {
+            return;
+        }
+        bool cancelled = false;
+        {
+            QMutexLocker lock(&m_mutex);
+            cancelled = subscriber->cancelled;
+        }
+        // What arrives meanwhile (the listener publishing, say) is queued behind this one.
+        if (!cancelled && (!subscriber->context.isNull())) {
+            subscriber->listener.message(payload);
+        }
+        if (!hub) {
+            return;
+        }
+        QMutexLocker lock(&m_mutex);
+        subscriber->delivering = false;
+        if (!subscriber->queue.empty()) {
+            scheduleDrain(subscriber);
+        }
     }
 }
 

@@ -21,6 +21,12 @@ public:
                  PublishDone done = {}) override;
     Subscription subscribe(const QString &channel, QObject *context, Listener listener) override;
 
+    // As publish(), except that a subscriber on this thread with nothing queued gets the
+    // message now, inside this call. Only for a caller at the top of an event handler (the
+    // PostgreSQL backend's socket), never for code a listener could be inside of: it saves
+    // the event loop round of a queued delivery (scripts/bench pubsub).
+    void deliverFromEventLoop(const QString &channel, const QByteArray &payload);
+
     int subscriberCount(const QString &channel) const;
     // Tells every subscriber that an unknown number of messages may have been lost.
     void reportUnknownLoss();

@@ -1,5 +1,7 @@
 #include "postgrespubsub.h"
 
+#include <QPointer>
+
 #include <QLoggingCategory>
 
 #include <libpq-fe.h>
@@ -172,9 +174,20 @@ void PostgresPubSub::collectResults()
 
 void PostgresPubSub::dispatchNotifications()
 {
-    while (PGnotify *notify = PQnotifies(m_conn)) {
-        m_local.publish(QString::fromUtf8(notify->relname), QByteArray(notify->extra));
+    // Listeners run inside this loop now: one may end this pubsub, or its connection.
+    const QPointer<PostgresPubSub> self(this);
+    while (m_conn) {
+        PGnotify *notify = PQnotifies(m_conn);
+        if (!notify) {
+            return;
+        }
+        const QString channel = QString::fromUtf8(notify->relname);
+        const QByteArray payload(notify->extra);
         PQfreemem(notify);
+        m_local.deliverFromEventLoop(channel, payload);
+        if (!self) {
+            return;
+        }
     }
 }
 

@@ -118,7 +118,8 @@ const QString workspaceSelect =
                        "LIMIT 1), "
                        "a.id, a.name, a.api_url, a.last_seen_at, a.created_at, ") +
         buildColumns + QStringLiteral(", ") + contextColumns +
-        QStringLiteral(", a.open_streams FROM workspaces w JOIN users u ON u.id = w.owner_id "
+        QStringLiteral(", (SELECT MAX(s.seen_at) FROM agent_streams s WHERE s.agent_id = a.id) "
+                       "FROM workspaces w JOIN users u ON u.id = w.owner_id "
                        "JOIN builds b ON b.workspace_id = w.id AND b.number = "
                        "(SELECT MAX(number) FROM builds m WHERE m.workspace_id = w.id) "
                        "LEFT JOIN agents a ON a.workspace_id = w.id "
@@ -143,7 +144,8 @@ WorkspaceRecord workspaceAt(const QSqlQuery &q)
         a.createdAt = q.value(10).toLongLong();
         // A replica that died holding a stream never counted it down: trust the count only
         // while the agent has been seen lately (every open stream touches it every 15 s).
-        a.connected = q.value(28).toInt() > 0 && now() - a.lastSeenAt < AgentRecord::StaleAfterMs;
+        a.connected = !q.value(28).isNull() &&
+                now() - q.value(28).toLongLong() < AgentRecord::StaleAfterMs;
         w.agent = a;
     }
     w.latestBuild = buildAt(q, 11);
@@ -172,7 +174,8 @@ QString ensureUser(QSqlDatabase &db, const QString &name)
                      .arg(name));
     }
     QSqlQuery q =
-            exec(db, QStringLiteral("SELECT id, is_system FROM users WHERE name = ?"), {name});
+            exec(db, QStringLiteral("SELECT id, is_system FROM users WHERE lower(name) = lower(?)"),
+                 {name});
     if (q.next()) {
         if (q.value(1).toBool()) {
             fail(StoreError::Kind::Invalid,
@@ -454,16 +457,63 @@ QFuture<void> ControlPlaneStore::touchAgent(const QString &agentId, qint64 at)
     });
 }
 
-QFuture<bool> ControlPlaneStore::countAgentStream(const QString &agentId, int delta)
+QFuture<bool> ControlPlaneStore::countAgentStream(const QString &agentId, const QString &replicaId,
+                                                  int delta)
 {
     return m_database.run([=](QSqlDatabase &db) {
+        const qint64 at = now();
+        Transaction tx(db);
+        if (delta > 0) {
+            exec(db,
+                 QStringLiteral(
+                         "INSERT INTO agent_streams (agent_id, replica_id, streams, seen_at) "
+                         "VALUES (?, ?, 1, ?) ON CONFLICT (agent_id, replica_id) DO UPDATE "
+                         "SET streams = agent_streams.streams + 1, seen_at = excluded.seen_at"),
+                 {agentId, replicaId, at});
+            exec(db, QStringLiteral("UPDATE agents SET last_seen_at = ? WHERE id = ?"),
+                 {at, agentId});
+        } else {
+            exec(db,
+                 QStringLiteral("UPDATE agent_streams SET streams = streams - 1 WHERE agent_id = ? "
+                                "AND replica_id = ?"),
+                 {agentId, replicaId});
+            exec(db,
+                 QStringLiteral("DELETE FROM agent_streams WHERE agent_id = ? AND replica_id = ? "
+                                "AND streams <= 0"),
+                 {agentId, replicaId});
+        }
+        QSqlQuery q = exec(db,
+                           QStringLiteral("SELECT 1 FROM agent_streams WHERE agent_id = ? AND "
+                                          "seen_at > ?"),
+                           {agentId, at - AgentRecord::StaleAfterMs});
+        const bool connected = q.next();
+        tx.commit();
+        return connected;
+    });
+}
+
+QFuture<void> ControlPlaneStore::refreshStreams(const QString &replicaId)
+{
+    return m_database.run([=](QSqlDatabase &db) {
+        const qint64 at = now();
+        exec(db, QStringLiteral("UPDATE agent_streams SET seen_at = ? WHERE replica_id = ?"),
+             {at, replicaId});
         exec(db,
-             QStringLiteral("UPDATE agents SET open_streams = CASE WHEN open_streams + ? < 0 "
-                            "THEN 0 ELSE open_streams + ? END, last_seen_at = ? WHERE id = ?"),
-             {delta, delta, now(), agentId});
-        QSqlQuery q =
-                exec(db, QStringLiteral("SELECT open_streams FROM agents WHERE id = ?"), {agentId});
-        return q.next() && q.value(0).toInt() > 0;
+             QStringLiteral("UPDATE agents SET last_seen_at = ? WHERE id IN (SELECT agent_id FROM "
+                            "agent_streams WHERE replica_id = ?)"),
+             {at, replicaId});
+    });
+}
+
+QFuture<void> ControlPlaneStore::forgetDeadStreams(bool all)
+{
+    return m_database.run([=](QSqlDatabase &db) {
+        if (all) {
+            exec(db, QStringLiteral("DELETE FROM agent_streams"));
+        } else {
+            exec(db, QStringLiteral("DELETE FROM agent_streams WHERE seen_at < ?"),
+                 {now() - AgentRecord::StaleAfterMs});
+        }
     });
 }
 

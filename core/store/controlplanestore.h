@@ -45,9 +45,14 @@ public:
     QFuture<QHash<QByteArray, AgentKey>> agentTokens();
     QFuture<ReinitCheck> reinitCheck(const QString &agentId);
     QFuture<void> touchAgent(const QString &agentId, qint64 at);
-    // One more (+1) or one fewer (-1) reinit stream of the agent's open; it was seen now.
-    // True while any replica holds one.
-    QFuture<bool> countAgentStream(const QString &agentId, int delta);
+    // One more (+1, the agent was seen now) or one fewer (-1) reinit stream of the agent's open
+    // on replica `replicaId`. True while any live replica holds one.
+    QFuture<bool> countAgentStream(const QString &agentId, const QString &replicaId, int delta);
+    // The replica is alive: its streams' rows, and their agents, were seen now.
+    QFuture<void> refreshStreams(const QString &replicaId);
+    // Drops the stream rows of replicas that died (not refreshed within StaleAfterMs); `all`
+    // for a database no other replica uses (SQLite): every row is a previous run's.
+    QFuture<void> forgetDeadStreams(bool all);
     // The agent's own report: where its API is; it was seen now.
     QFuture<void> reportAgent(const QString &agentId, const QString &apiUrl);
     // Records the claim build the agent says it has run for (ReinitCheck::ackedClaimBuildId).

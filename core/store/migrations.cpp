@@ -65,6 +65,16 @@ const std::vector<Migration> &migrations()
                      // Across replicas: each adds one while it holds a stream of the agent's.
                      "ALTER TABLE agents ADD COLUMN open_streams INTEGER NOT NULL DEFAULT 0",
              }},
+            {4,
+             "reinit streams counted per replica, so a replica that died holds none",
+             {
+                     // A replica adds its streams of an agent here and keeps seen_at fresh
+                     // while it runs; rows not refreshed within 45 s are a dead replica's.
+                     "CREATE TABLE agent_streams (agent_id TEXT NOT NULL REFERENCES agents(id), "
+                     "replica_id TEXT NOT NULL, streams INTEGER NOT NULL, "
+                     "seen_at BIGINT NOT NULL, PRIMARY KEY (agent_id, replica_id))",
+                     "ALTER TABLE agents DROP COLUMN open_streams",
+             }},
     };
     return all;
 }
