@@ -203,6 +203,7 @@ private Q_SLOTS:
     void reinitEventPayloads();
     void memoryPubSubCountsLostMessages();
     void directDeliveryKeepsOrder();
+    void pendingClaimResumedAtStart();
     void payloadLimits();
     void claimListener();
     void gate();
@@ -739,6 +740,48 @@ void TestControlPlane::directDeliveryKeepsOrder()
     subscription.cancel();
     pubsub.deliverFromEventLoop(QStringLiteral("c"), "6");
     QCOMPARE(received.size(), 5);
+}
+
+void TestControlPlane::pendingClaimResumedAtStart()
+{
+    // A run killed between the claim build and its job's end (external here: the job waits)
+    // leaves it pending; the next run, with the echo provisioner, ends it and publishes the claim.
+    QTemporaryDir dir;
+    QString id;
+    {
+        Plane first(sqliteIn(dir), false);
+        QVERIFY(first.ok);
+        const QJsonObject ws = first.create(QStringLiteral("stranded"), true);
+        id = ws.value(QStringLiteral("id")).toString();
+        // The create build is pending too (external): end it, then claim.
+        const Response builds =
+                first.op("GET", QStringLiteral("/api/v2/workspaces/%1/builds").arg(id));
+        const QString create = builds.body.value(QStringLiteral("builds"))
+                                       .toArray()
+                                       .first()
+                                       .toObject()
+                                       .value(QStringLiteral("id"))
+                                       .toString();
+        QCOMPARE(first.op("POST", QStringLiteral("/api/v2/workspacebuilds/%1/complete").arg(create),
+                          {{QStringLiteral("status"), QStringLiteral("succeeded")}})
+                         .status,
+                 200);
+        QCOMPARE(first.op("POST", QStringLiteral("/api/v2/workspaces/%1/claim").arg(id),
+                          {{QStringLiteral("owner"), QStringLiteral("alice")}})
+                         .status,
+                 202);
+    }
+    Plane second(sqliteIn(dir));
+    QVERIFY(second.ok);
+    QTRY_COMPARE_WITH_TIMEOUT(second.op("GET", QStringLiteral("/api/v2/workspaces/%1").arg(id))
+                                      .body.value(QStringLiteral("latest_build"))
+                                      .toObject()
+                                      .value(QStringLiteral("job_status"))
+                                      .toString(),
+                              QStringLiteral("succeeded"), Timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(second.op("GET", QStringLiteral("/api/v2/reinit-events"))
+                                     .raw.contains("claim_published"),
+                             Timeout);
 }
 
 void TestControlPlane::postgresPubSubSurvivesRestart()

@@ -343,6 +343,7 @@ void ControlPlane::start()
                                   return;
                               }
                               Q_EMIT started();
+                              resumePendingBuilds();
                           });
                       });
                   })
@@ -369,6 +370,26 @@ std::optional<QJsonObject> ControlPlane::decodeEventMessage(QByteArrayView paylo
         return std::nullopt;
     }
     return event;
+}
+
+void ControlPlane::resumePendingBuilds()
+{
+    if (!m_options.echoProvisioner) {
+        return; // external jobs end by their own POST .../complete
+    }
+    // A run killed between a build and its job's end left it pending: a claim would never be
+    // published and the workspace could never build again.
+    m_store->pendingBuilds()
+            .then(this,
+                  [this](const QList<BuildRecord> &builds) {
+                      for (const BuildRecord &build : builds) {
+                          qCInfo(lcControlPlane) << "Resuming the pending build" << build.id;
+                          completeBuild(build, QStringLiteral("succeeded"), {}, nullptr);
+                      }
+                  })
+            .onFailed(this, [](const StoreError &error) {
+                qCWarning(lcControlPlane) << "Cannot read pending builds:" << error.message();
+            });
 }
 
 void ControlPlane::whenListening(std::function<void()> then)

@@ -82,6 +82,8 @@ private:
     void loadTokens(std::function<void()> then);
     // Calls `then` once the pubsub hears this replica's channels (at once in memory).
     void whenListening(std::function<void()> then);
+    // The echo provisioner ends the jobs a previous run left pending.
+    void resumePendingBuilds();
     Identity authenticate(QByteArrayView token) const;
     void broadcast(const QJsonObject &event);
     void countStream(const QString &agentId, const QString &workspaceId, int delta);

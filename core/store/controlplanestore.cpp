@@ -291,6 +291,21 @@ QFuture<WorkspaceRecord> ControlPlaneStore::createWorkspace(const QString &name,
     });
 }
 
+QFuture<QList<BuildRecord>> ControlPlaneStore::pendingBuilds()
+{
+    return m_database.run([](QSqlDatabase &db) {
+        QSqlQuery q = exec(db,
+                           QStringLiteral("SELECT ") + buildColumns +
+                                   QStringLiteral(" FROM builds b WHERE b.job_status = "
+                                                  "'pending' ORDER BY b.created_at"));
+        QList<BuildRecord> builds;
+        while (q.next()) {
+            builds.append(buildAt(q, 0));
+        }
+        return builds;
+    });
+}
+
 QFuture<WorkspaceRecord> ControlPlaneStore::setAgentToken(const QString &workspaceName,
                                                           const QByteArray &tokenSha256Hex)
 {

@@ -40,6 +40,8 @@ public:
     QFuture<BuildRecord> completeBuild(const QString &buildId, const QString &status,
                                        const QString &error);
     QFuture<QList<BuildRecord>> builds(const QString &workspaceId);
+    // Every build whose job has not ended, oldest first (a run that died left them).
+    QFuture<QList<BuildRecord>> pendingBuilds();
 
     // SHA-256 (hex) of every agent token → its agent.
     QFuture<QHash<QByteArray, AgentKey>> agentTokens();
