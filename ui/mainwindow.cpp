@@ -345,16 +345,8 @@ void MainWindow::setLocalContext(ContextClient *client, const QStringList &built
     m_localContext = client;
     m_localBuiltinRoots = builtinRoots;
     if (client) {
-        const QString url = m_localProcesses ? m_localProcesses->baseUrl().toString() : QString();
-        connect(client, &ContextClient::snapshotReceived, this,
-                [this, url](const ContextSnapshot &snapshot) {
-                    m_agentSnapshots.insert(url,
-                                            {snapshot.version,
-                                             QString::fromLatin1(snapshot.aggregateHash.toHex())});
-                    for (ControlPlaneClient *plane : std::as_const(m_planes)) {
-                        updatePlaneItems(plane);
-                    }
-                });
+        trackSnapshots(client,
+                       m_localProcesses ? m_localProcesses->baseUrl().toString() : QString());
     }
     m_localWorkDir = workingDirectory;
     if (m_current && m_current->isLocal()) {
@@ -498,16 +490,7 @@ void MainWindow::addAgentItem(AgentConnection *agent)
         m_workspaceList->insertItem(row, item);
     }
     if (ContextClient *context = agent->context(); context && !agent->isLocal()) {
-        connect(context, &ContextClient::snapshotReceived, this,
-                [this, url = agent->url().toString()](const ContextSnapshot &snapshot) {
-                    m_agentSnapshots.insert(url,
-                                            {snapshot.version,
-                                             QString::fromLatin1(snapshot.aggregateHash.toHex())});
-                    for (ControlPlaneClient *plane : std::as_const(m_planes)) {
-                        updatePlaneItems(plane);
-                    }
-                    updateStoredContext();
-                });
+        trackSnapshots(context, agent->url().toString());
     }
     m_sidebarPages->setCurrentWidget(m_workspaceList);
     updateAgentItem(agent);
@@ -857,6 +840,28 @@ std::pair<quint64, QString> MainWindow::agentSnapshotOf(const ControlPlaneClient
     return {0, {}};
 }
 
+// The snapshots of an agent the app talks to, for the sidebar's "Context behind" (the Context
+// view compares its own).
+void MainWindow::trackSnapshots(ContextClient *client, const QString &url)
+{
+    connect(client, &ContextClient::snapshotReceived, this,
+            [this, url](const ContextSnapshot &snapshot) {
+                m_agentSnapshots.insert(
+                        url,
+                        {snapshot.version, QString::fromLatin1(snapshot.aggregateHash.toHex())});
+                for (ControlPlaneClient *plane : std::as_const(m_planes)) {
+                    updatePlaneItems(plane);
+                }
+            });
+}
+
+bool MainWindow::isContextBehind(const ControlPlaneClient *plane,
+                                 const ControlPlaneClient::Workspace &w) const
+{
+    const auto [agentVersion, agentHash] = agentSnapshotOf(plane, w.agentUrl, w.name);
+    return ContextView::storedIsBehind(w.contextVersion, w.contextHash, agentVersion, agentHash);
+}
+
 QString MainWindow::workspaceItemText(ControlPlaneClient *plane, const QString &workspaceId) const
 {
     const ControlPlaneClient::Workspace *w = plane ? plane->workspace(workspaceId) : nullptr;
@@ -889,12 +894,11 @@ QString MainWindow::workspaceItemText(ControlPlaneClient *plane, const QString &
         state += tr(" · last build failed");
     }
     text += QLatin1Char('\n') + state;
-    const auto [agentVersion, agentHash] = agentSnapshotOf(plane, w->agentUrl, w->name);
-    if (ContextView::storedIsBehind(w->contextVersion, w->contextHash, agentVersion, agentHash)) {
+    if (isContextBehind(plane, *w)) {
         text += QLatin1Char('\n') +
                 tr("Context behind: stored v%1, agent v%2")
                         .arg(w->contextVersion)
-                        .arg(agentVersion);
+                        .arg(agentSnapshotOf(plane, w->agentUrl, w->name).first);
     }
     return text;
 }
@@ -970,7 +974,7 @@ void MainWindow::updatePlaneItems(ControlPlaneClient *plane)
                                                                      .arg(w.contextVersion)
                                                                      .arg(w.contextHash.left(12))
                                                            : tr("none")));
-        const bool behind = item->text().count(QLatin1Char('\n')) >= 2;
+        const bool behind = isContextBehind(plane, w);
         item->setForeground(behind ? QBrush(QColor(0xb2, 0x6a, 0x00)) : QBrush());
     }
     for (auto it = existing.cbegin(); it != existing.cend(); ++it) {

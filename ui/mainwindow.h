@@ -1,6 +1,8 @@
 #pragma once
 
+#include "controlplane/controlplaneclient.h"
 #include <QHash>
+
 #include <QMainWindow>
 #include <QPointer>
 #include <QUrl>
@@ -135,6 +137,9 @@ private:
     ControlPlaneClient *addPlane(const QString &id, const QString &name, const QUrl &url,
                                  const QByteArray &token, bool remember);
     void updatePlaneItems(ControlPlaneClient *plane);
+    void trackSnapshots(ContextClient *client, const QString &url);
+    bool isContextBehind(const ControlPlaneClient *plane,
+                         const ControlPlaneClient::Workspace &w) const;
     void updateWorkspaceState();
     void updateStoredContext();
     QString planeKey(const ControlPlaneClient *plane) const;

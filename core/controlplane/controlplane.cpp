@@ -2,6 +2,7 @@
 
 #include "http/jsonresponse.h"
 #include "http/serversentevents.h"
+#include "http/strictjson.h"
 #include "http/tokenfile.h"
 #include "prebuilds/reinitevent.h"
 #include "pubsub/memorypubsub.h"
@@ -352,15 +353,10 @@ void ControlPlane::start()
 
 std::optional<QJsonObject> ControlPlane::decodeEventMessage(QByteArrayView payload)
 {
-    // Raw U+FEFF escaped, as in ReinitEvent::decode: Qt would drop it from the start of a string
-    // or key (QString::fromUtf8), and so relay another string, or a key twice.
-    QByteArray text = payload.toByteArray();
-    constexpr QByteArrayView Bom = "\xEF\xBB\xBF";
-    for (qsizetype at = text.indexOf(Bom, 1); at != -1; at = text.indexOf(Bom, at + 6)) {
-        text.replace(at, Bom.size(), "\\ufeff");
-    }
+    // Not Qt's reader as is: it would drop a U+FEFF from the start of a string or key, and so
+    // relay another string, or a key twice.
     QJsonParseError error;
-    const QJsonDocument document = QJsonDocument::fromJson(text, &error);
+    const QJsonDocument document = StrictJson::qtDocument(payload, &error);
     if (error.error != QJsonParseError::NoError || !document.isObject()) {
         return std::nullopt;
     }

@@ -202,7 +202,7 @@ std::optional<QJsonValue> qtValue(dom::element element, QByteArrayView text)
         return toQt(element); // QJsonDocument holds only objects and arrays
     }
     QJsonParseError error;
-    const QJsonDocument document = QJsonDocument::fromJson(text.toByteArray(), &error);
+    const QJsonDocument document = qtDocument(text, &error);
     if (error.error != QJsonParseError::NoError) {
         return std::nullopt;
     }
@@ -210,6 +210,22 @@ std::optional<QJsonValue> qtValue(dom::element element, QByteArrayView text)
 }
 
 } // namespace
+
+QJsonDocument qtDocument(QByteArrayView json, QJsonParseError *error)
+{
+    // Qt keeps a string without escapes as UTF-8 and reads it back with QString::fromUtf8,
+    // which drops a leading U+FEFF; escaped, the string keeps it. Out of a string these bytes
+    // are invalid either way, but for the byte-order mark Qt skips at offset 0.
+    constexpr QByteArrayView Bom = "\xEF\xBB\xBF";
+    if (json.indexOf(Bom, 1) < 0) {
+        return QJsonDocument::fromJson(json.toByteArray(), error);
+    }
+    QByteArray text = json.toByteArray();
+    for (qsizetype at = text.indexOf(Bom, 1); at != -1; at = text.indexOf(Bom, at + 6)) {
+        text.replace(at, Bom.size(), "\\ufeff");
+    }
+    return QJsonDocument::fromJson(text, error);
+}
 
 std::optional<QJsonValue> parseFirstValue(QByteArrayView data, QString *error)
 {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArrayView>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QString>
@@ -21,6 +22,10 @@ std::optional<QJsonValue> parseFirstValue(QByteArrayView data, QString *error);
 // exactly or case-insensitively, a later key overwrites an earlier one, other keys are ignored,
 // and a top-level null leaves every field unset. The result holds the matched fields under
 // their own names. `goType` names the struct in errors ("workspacesdk.StartProcessRequest").
+// QJsonDocument::fromJson, except that a string or key starting with U+FEFF keeps it, as Go's
+// decoder does (Qt's reader drops it). A byte-order mark before the document is still skipped.
+QJsonDocument qtDocument(QByteArrayView json, QJsonParseError *error);
+
 std::optional<QJsonObject> decodeStruct(QByteArrayView data, const QStringList &fields,
                                         const QString &goType, QString *error);
 

@@ -1,5 +1,7 @@
 #include "reinitevent.h"
 
+#include "http/strictjson.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonParseError>
@@ -17,16 +19,8 @@ QByteArray ReinitEvent::toJson() const
 
 std::optional<ReinitEvent> ReinitEvent::decode(QByteArrayView json, QString *error)
 {
-    // Qt keeps a string without escapes as UTF-8 and reads it back with QString::fromUtf8,
-    // which drops a leading U+FEFF; escaped, the string keeps it, as Go's decoder does. Out of
-    // a string these bytes are invalid either way, but for the byte-order mark Qt skips at 0.
-    QByteArray text = json.toByteArray();
-    constexpr QByteArrayView Bom = "\xEF\xBB\xBF";
-    for (qsizetype at = text.indexOf(Bom, 1); at != -1; at = text.indexOf(Bom, at + 6)) {
-        text.replace(at, Bom.size(), "\\ufeff");
-    }
     QJsonParseError parse;
-    const QJsonDocument document = QJsonDocument::fromJson(text, &parse);
+    const QJsonDocument document = StrictJson::qtDocument(json, &parse);
     if (parse.error != QJsonParseError::NoError || !document.isObject()) {
         *error = parse.error != QJsonParseError::NoError
                 ? QStringLiteral("The reinit event is not JSON: %1.").arg(parse.errorString())
