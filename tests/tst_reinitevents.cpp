@@ -123,7 +123,7 @@ private Q_SLOTS:
         QBuffer buffer;
         QVERIFY(buffer.open(QIODevice::WriteOnly));
         QString error;
-        QVERIFY(model.exportJsonLines(&buffer, {0, 1}, &error));
+        QVERIFY(ReinitEventModel::writeJsonLines(model.entries({0, 1}), &buffer, &error));
         const QList<QByteArray> lines = buffer.data().split('\n');
         QCOMPARE(lines.size(), 3); // two lines and the end
         const QJsonObject first = QJsonDocument::fromJson(lines.at(0)).object();
@@ -202,8 +202,8 @@ private Q_SLOTS:
         // The export writes what is shown, oldest first.
         view.searchEdit()->setText(QStringLiteral("odd-space"));
         const QString path = m_dir.filePath(QStringLiteral("events.jsonl"));
-        QString error;
-        QVERIFY2(view.exportTo(path, &error), qPrintable(error));
+        const QString error = view.exportTo(path).result();
+        QVERIFY2(error.isEmpty(), qPrintable(error));
         QFile file(path);
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QList<QByteArray> lines = file.readAll().trimmed().split('\n');

@@ -23,6 +23,7 @@
 #include <QToolButton>
 #include <QTreeView>
 #include <QVBoxLayout>
+#include <QtConcurrent>
 
 namespace {
 const QString exportFolderKey = QStringLiteral("reinitEvents/exportFolder");
@@ -362,7 +363,7 @@ void ReinitEventsView::updatePages()
     m_export->setEnabled(shown > 0);
 }
 
-bool ReinitEventsView::exportTo(const QString &path, QString *error)
+QFuture<QString> ReinitEventsView::exportTo(const QString &path)
 {
     QList<int> rows;
     rows.reserve(m_filter->rowCount());
@@ -371,23 +372,20 @@ bool ReinitEventsView::exportTo(const QString &path, QString *error)
     }
     std::sort(rows.begin(), rows.end()); // oldest first, whatever the sort shown
     if (rows.isEmpty()) {
-        *error = tr("No events are shown.");
-        return false;
+        return QtFuture::makeReadyValueFuture(tr("No events are shown."));
     }
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        *error = file.errorString();
-        return false;
-    }
-    if (!m_model->exportJsonLines(&file, rows, error)) {
-        file.cancelWriting();
-        return false;
-    }
-    if (!file.commit()) {
-        *error = file.errorString();
-        return false;
-    }
-    return true;
+    return QtConcurrent::run([entries = m_model->entries(rows), path] {
+        QSaveFile file(path);
+        QString error;
+        if (!file.open(QIODevice::WriteOnly)) {
+            return file.errorString();
+        }
+        if (!ReinitEventModel::writeJsonLines(entries, &file, &error)) {
+            file.cancelWriting();
+            return error;
+        }
+        return file.commit() ? QString() : file.errorString();
+    });
 }
 
 void ReinitEventsView::exportLog()
@@ -407,14 +405,15 @@ void ReinitEventsView::exportLog()
     dialog->setAcceptMode(QFileDialog::AcceptSave);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QFileDialog::fileSelected, this, [this](const QString &path) {
-        QString error;
-        if (!exportTo(path, &error)) {
-            Q_EMIT notificationRequested(tr("Export failed"),
-                                         tr("Cannot write %1: %2").arg(path, error));
-            return;
-        }
-        QSettings().setValue(exportFolderKey, QFileInfo(path).absolutePath());
-        Q_EMIT notificationRequested(tr("Events exported"), tr("Saved to %1").arg(path));
+        exportTo(path).then(this, [this, path](const QString &error) {
+            if (!error.isEmpty()) {
+                Q_EMIT notificationRequested(tr("Export failed"),
+                                             tr("Cannot write %1: %2").arg(path, error));
+                return;
+            }
+            QSettings().setValue(exportFolderKey, QFileInfo(path).absolutePath());
+            Q_EMIT notificationRequested(tr("Events exported"), tr("Saved to %1").arg(path));
+        });
     });
     dialog->open();
 }

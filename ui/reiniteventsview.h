@@ -2,6 +2,7 @@
 
 #include "controlplane/reiniteventmodel.h"
 
+#include <QFuture>
 #include <QWidget>
 
 class Clock;
@@ -52,8 +53,9 @@ public:
     QString workspaceNote() const;
     // Adds what is queued now (tests; the timer does it otherwise).
     void flush();
-    // Writes the rows shown, oldest first, as JSON lines.
-    bool exportTo(const QString &path, QString *error);
+    // Writes the rows shown, oldest first, as JSON lines, on a worker thread (the GUI thread
+    // only copies them); the future's result is the error, empty on success.
+    QFuture<QString> exportTo(const QString &path);
     QString bannerText() const;
 
 public Q_SLOTS:

@@ -34,6 +34,8 @@
 
 #include <csignal>
 #include <cstdio>
+#include <pwd.h>
+#include <unistd.h>
 
 namespace {
 
@@ -137,7 +139,11 @@ struct CommandLine
 // The owner of "This machine": the login name where it is a valid user name.
 QString localOwnerName()
 {
-    QString name = qEnvironmentVariable("USER").toLower();
+    // The account's name, not $USER (unset under sudo -i, cron, some containers).
+    const passwd *account = ::getpwuid(::getuid());
+    QString name =
+            (account ? QString::fromLocal8Bit(account->pw_name) : qEnvironmentVariable("USER"))
+                    .toLower();
     name.replace(QRegularExpression(QStringLiteral("[^a-z0-9-]")), QStringLiteral("-"));
     name = name.left(32);
     while (name.startsWith(QLatin1Char('-')) || name.endsWith(QLatin1Char('-'))) {

@@ -222,33 +222,26 @@ QList<ReinitEventModel::Loop> ReinitEventModel::loops(qint64 nowMs) const
     return found;
 }
 
-QByteArray ReinitEventModel::jsonLine(int row) const
+QList<ReinitEventModel::Entry> ReinitEventModel::entries(const QList<int> &rows) const
 {
-    QJsonObject json = m_rows[size_t(row)].event.toJson();
-    json.insert(QStringLiteral("control_plane"), m_rows[size_t(row)].plane);
-    return QJsonDocument(json).toJson(QJsonDocument::Compact) + '\n';
+    QList<Entry> copies;
+    copies.reserve(rows.size());
+    for (int row : rows) {
+        if (row >= 0 && row < rowCount()) {
+            copies.append(m_rows[size_t(row)]);
+        }
+    }
+    return copies;
 }
 
-bool ReinitEventModel::exportJsonLines(QIODevice *device, const QList<int> &rows,
-                                       QString *error) const
+bool ReinitEventModel::writeJsonLines(const QList<Entry> &entries, QIODevice *device,
+                                      QString *error)
 {
-    const auto write = [&](int row) {
-        if (device->write(jsonLine(row)) < 0) {
+    for (const Entry &entry : entries) {
+        QJsonObject json = entry.event.toJson();
+        json.insert(QStringLiteral("control_plane"), entry.plane);
+        if (device->write(QJsonDocument(json).toJson(QJsonDocument::Compact) + '\n') < 0) {
             *error = device->errorString();
-            return false;
-        }
-        return true;
-    };
-    if (rows.isEmpty()) {
-        for (int row = 0; row < rowCount(); ++row) {
-            if (!write(row)) {
-                return false;
-            }
-        }
-        return true;
-    }
-    for (int row : rows) {
-        if (row >= 0 && row < rowCount() && !write(row)) {
             return false;
         }
     }

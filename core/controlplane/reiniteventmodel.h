@@ -63,19 +63,22 @@ public:
     // Workspaces reinitialized LoopThreshold or more times within LoopWindowMs before `nowMs`.
     QList<Loop> loops(qint64 nowMs) const;
 
-    // The event as one line of JSON (the API's fields, plus "control_plane").
-    QByteArray jsonLine(int row) const;
-    // `rows` (all when empty) as JSON lines; false with `error` when writing failed.
-    bool exportJsonLines(QIODevice *device, const QList<int> &rows, QString *error) const;
-
-    static QString outcomeText(const ReinitEventRecord &event);
-
-private:
-    struct Row
+    // An event with the control plane it came from, copied out for export.
+    struct Entry
     {
         QString plane;
         ReinitEventRecord event;
     };
+    // Copies of `rows` (in that order), to be written on another thread.
+    QList<Entry> entries(const QList<int> &rows) const;
+    // Any thread: one line of JSON per entry (the API's fields, plus "control_plane"); false
+    // with `error` when writing failed.
+    static bool writeJsonLines(const QList<Entry> &entries, QIODevice *device, QString *error);
+
+    static QString outcomeText(const ReinitEventRecord &event);
+
+private:
+    using Row = Entry;
     struct Names
     {
         QHash<QString, QString> workspaces;
