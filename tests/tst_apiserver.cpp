@@ -351,11 +351,20 @@ private Q_SLOTS:
         QVERIFY(::chmod(QFile::encodeName(path).constData(), 0644) == 0);
         QCOMPARE(modeBits(path), 0644u);
         QTest::ignoreMessage(QtWarningMsg,
-                             QRegularExpression(QStringLiteral("restricting it to 0600")));
+                             QRegularExpression(QStringLiteral("restricted it to 0600")));
         QString error;
         const std::optional<QByteArray> loaded = TokenFile::loadOrCreate(path, &error);
         QVERIFY2(loaded, qPrintable(error));
         QCOMPARE(*loaded, QByteArray("existing-token-0123456789abcdef0123456789"));
+        QCOMPARE(modeBits(path), 0600u);
+
+        // A client's read (ctl, the agent's control-plane token) tightens it as well.
+        QVERIFY(::chmod(QFile::encodeName(path).constData(), 0640) == 0);
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("restricted it to 0600")));
+        const std::optional<QByteArray> read = TokenFile::read(path, &error);
+        QVERIFY2(read, qPrintable(error));
+        QCOMPARE(*read, *loaded);
         QCOMPARE(modeBits(path), 0600u);
     }
 
@@ -440,7 +449,7 @@ private Q_SLOTS:
 
         // An empty file holds no token.
         QTest::ignoreMessage(QtWarningMsg,
-                             QRegularExpression(QStringLiteral("restricting it to 0600")));
+                             QRegularExpression(QStringLiteral("restricted it to 0600")));
         error.clear();
         QVERIFY(!TokenFile::loadOrCreate(plain, &error));
         QVERIFY(!error.isEmpty());

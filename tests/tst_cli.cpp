@@ -19,10 +19,10 @@ struct Run
 };
 
 // `withoutDisplay`: the xcb platform and no display, as on a server or over plain ssh.
-Run run(const QString &program, const QStringList &arguments, bool withoutDisplay = false)
+Run run(const QString &program, const QStringList &arguments, bool withoutDisplay = false,
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment())
 {
     QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("QT_QPA_PLATFORM"),
                withoutDisplay ? QStringLiteral("xcb") : QStringLiteral("offscreen"));
     if (withoutDisplay) {
@@ -177,23 +177,55 @@ private Q_SLOTS:
         QVERIFY2(err.contains("Warning: listening on 0.0.0.0 port "), err.constData());
     }
 
+    void httpLimitOptionsApply_data()
+    {
+        QTest::addColumn<QString>("command");
+        QTest::addColumn<QString>("listening");
+        QTest::newRow("agent") << QStringLiteral("agent") << QStringLiteral("Agent listening on");
+        QTest::newRow("server") << QStringLiteral("server")
+                                << QStringLiteral("Control plane listening on");
+    }
+
     void httpLimitOptionsApply()
     {
+        QFETCH(QString, command);
+        QFETCH(QString, listening);
         QTemporaryDir dir;
-        QProcess agent;
-        agent.start(QStringLiteral(COMPANIOND_PATH),
-                    {QStringLiteral("agent"), QStringLiteral("--listen"),
-                     QStringLiteral("127.0.0.1:0"), QStringLiteral("--token-file"),
-                     dir.filePath(QStringLiteral("token")), QStringLiteral("--workdir"), dir.path(),
-                     QStringLiteral("--no-builtin-roots"),
-                     QStringLiteral("--max-connections-per-address"), QStringLiteral("1"),
-                     QStringLiteral("--header-timeout"), QStringLiteral("30"),
-                     QStringLiteral("--body-timeout"), QStringLiteral("30"),
-                     QStringLiteral("--idle-timeout"), QStringLiteral("30"),
-                     QStringLiteral("--max-connections"), QStringLiteral("10")});
-        QVERIFY(agent.waitForStarted());
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("HOME"), dir.path());
+        env.insert(QStringLiteral("XDG_DATA_HOME"), dir.filePath(QStringLiteral("data")));
+        QStringList arguments {command, QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                               QStringLiteral("--token-file"),
+                               dir.filePath(QStringLiteral("token"))};
+        if (command == QLatin1String("agent")) {
+            arguments << QStringLiteral("--workdir") << dir.path()
+                      << QStringLiteral("--no-builtin-roots");
+        } else {
+            arguments << QStringLiteral("--database")
+                      << QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("cp.db"));
+        }
+        // Out of range: refused before anything listens.
+        const Run refused = run(
+                QStringLiteral(COMPANIOND_PATH),
+                arguments + QStringList {QStringLiteral("--max-connections"), QStringLiteral("0")},
+                false, env);
+        QVERIFY2(refused.exitCode == 2, qPrintable(refused.err));
+        QVERIFY2(refused.err.contains(QLatin1String("--max-connections")), qPrintable(refused.err));
+
+        QProcess child;
+        child.setProcessEnvironment(env);
+        child.start(QStringLiteral(COMPANIOND_PATH),
+                    arguments +
+                            QStringList {QStringLiteral("--max-connections-per-address"),
+                                         QStringLiteral("1"), QStringLiteral("--header-timeout"),
+                                         QStringLiteral("30"), QStringLiteral("--body-timeout"),
+                                         QStringLiteral("30"), QStringLiteral("--idle-timeout"),
+                                         QStringLiteral("30"), QStringLiteral("--max-connections"),
+                                         QStringLiteral("10")});
+        QVERIFY(child.waitForStarted());
         QByteArray out;
-        QTRY_VERIFY((out += agent.readAllStandardOutput()).contains("Agent listening on"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+                (out += child.readAllStandardOutput()).contains(listening.toUtf8()), 10000);
         const QRegularExpressionMatch port =
                 QRegularExpression(QStringLiteral("127\\.0\\.0\\.1:(\\d+)"))
                         .match(QString::fromUtf8(out));
@@ -208,9 +240,9 @@ private Q_SLOTS:
         QByteArray answer;
         QTRY_VERIFY((answer += second.readAll()).contains("\r\n\r\n"));
         QVERIFY2(answer.startsWith("HTTP/1.1 503"), answer.constData());
-        agent.terminate();
-        QVERIFY(agent.waitForFinished(10000));
-        QVERIFY2(!agent.readAllStandardError().contains("option not defined"), "options unknown");
+        child.terminate();
+        QVERIFY(child.waitForFinished(10000));
+        QVERIFY2(!child.readAllStandardError().contains("option not defined"), "options unknown");
     }
 
     void badTokenFilesAreRefused_data()

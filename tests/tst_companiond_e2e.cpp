@@ -116,6 +116,8 @@ public:
     qsizetype lineCount() const { return m_lines.size(); }
     qint64 matchedAt() const { return m_matchedAt; } // when waitForLine's line arrived
     QString name() const { return m_name; }
+    QByteArray err() const { return m_err; }
+    QStringList lines() const { return m_lines; }
     QString report() const
     {
         return QStringLiteral("--- %1 (%2) stdout:\n%3\n--- %1 stderr (last 4000 bytes):\n%4")
@@ -255,6 +257,7 @@ private Q_SLOTS:
     void badTokens();
     void malformedClaimChangesNothing();
     void hugeDeclaredBodyRefusedUnread();
+    void reportRefusesBadApiUrl();
 
 private:
     Child *spawn(const QString &name, const QStringList &arguments);
@@ -617,6 +620,24 @@ void TestCompaniondE2e::agentReconnectsAfterServerSigkill()
     QVERIFY(agent);
     QTRY_VERIFY_WITH_TIMEOUT(agentOf(id).value(QStringLiteral("connected")).toBool(), Timeout);
     QSignalSpy agentEnded(agent->process(), &QProcess::finished);
+    // A follower of the log, which has to ride out the restart as the agent does.
+    Child *follower =
+            spawn(QStringLiteral("ctl events --follow"),
+                  {QStringLiteral("ctl"), QStringLiteral("--url"), m_url.toString(),
+                   QStringLiteral("--token-file"), m_operatorTokenFile, QStringLiteral("events"),
+                   QStringLiteral("--workspace"), id, QStringLiteral("--follow")});
+    QVERIFY(follower);
+    // An event of the agent's own, so that the follower is known to be following.
+    QCOMPARE(http("POST", QStringLiteral("/api/v2/workspaceagents/me/reinit-events"),
+                  ws.value(QStringLiteral("agent_token")).toString().toLatin1(),
+                  R"({"kind":"transport_error","detail":"before the restart"})")
+                     .status,
+             202);
+    QVERIFY2(follower->waitForLine(QRegularExpression(QStringLiteral("before the restart")))
+                     .hasMatch(),
+             qPrintable(follower->report()));
+    QTRY_VERIFY2_WITH_TIMEOUT(follower->err().contains("Following live events"),
+                              qPrintable(follower->report()), Timeout);
 
     server->kill();
     // While it is down the agent's waits fail; it keeps running.
@@ -662,6 +683,24 @@ void TestCompaniondE2e::agentReconnectsAfterServerSigkill()
                     .hasMatch());
     QVERIFY(agent->isRunning());
     QCOMPARE(agentEnded.count(), 0); // the same process throughout
+
+    // The follower reconnected, and printed the claim's events in id order, each once.
+    QVERIFY2(follower->waitForLine(QRegularExpression(QStringLiteral("\"kind\":\"reinitialized\"")))
+                     .hasMatch(),
+             qPrintable(follower->report()));
+    QVERIFY2(follower->isRunning(), qPrintable(follower->report()));
+    QVERIFY2(follower->err().contains("reconnecting in"), qPrintable(follower->report()));
+    QVERIFY2(follower->err().contains("Reconnected to the control plane"),
+             qPrintable(follower->report()));
+    qint64 previous = 0;
+    for (const QString &line : follower->lines()) {
+        const QJsonObject event = QJsonDocument::fromJson(line.toUtf8()).object();
+        const qint64 eventId = event.value(QStringLiteral("id")).toInteger();
+        QVERIFY2(eventId > previous, qPrintable(follower->report()));
+        QCOMPARE(event.value(QStringLiteral("workspace_id")).toString(), id);
+        previous = eventId;
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(follower->lineCount(), qsizetype(reinitEvents(id).size()), Timeout);
 
     // The SIGKILLed server never counted its stream down; the restarted one dropped what a
     // previous run left (SQLite has no other replica), so the agent's SIGKILL now shows as
@@ -930,6 +969,52 @@ void TestCompaniondE2e::hugeDeclaredBodyRefusedUnread()
                      .toString(),
              QStringLiteral("prebuilt"));
     QCOMPARE(op("GET", QStringLiteral("/api/v2/workspaces")).status, 200);
+}
+
+// An agent's report names the URL that clients of the control plane open: only an absolute
+// http(s) URL with a host and no user info is stored. The database holding the token hashes is
+// its owner's alone.
+void TestCompaniondE2e::reportRefusesBadApiUrl()
+{
+    QVERIFY(startServer());
+    const QFileDevice::Permissions mode =
+            QFile::permissions(m_dir->filePath(QStringLiteral("control-plane.db")));
+    QVERIFY2(!(mode &
+               (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup |
+                QFileDevice::WriteOther)),
+             qPrintable(QString::number(int(mode), 16)));
+    const QJsonObject ws = createWorkspace(QStringLiteral("reg7"), false);
+    const QString id = ws.value(QStringLiteral("id")).toString();
+    QVERIFY(!id.isEmpty());
+    const QByteArray token = ws.value(QStringLiteral("agent_token")).toString().toLatin1();
+    const QString report = QStringLiteral("/api/v2/workspaceagents/me/report");
+    const Response good = http("POST", report, token, R"({"api_url":"http://127.0.0.1:9"})");
+    QVERIFY2(good.status == 200 || good.status == 204, good.raw.constData());
+    QCOMPARE(agentOf(id).value(QStringLiteral("api_url")).toString(),
+             QStringLiteral("http://127.0.0.1:9"));
+
+    const QByteArray bad[] = {
+            R"x({"api_url":"javascript:alert(1)"})x",
+            R"({"api_url":"file:///etc/passwd"})",
+            R"({"api_url":"ftp://127.0.0.1/"})",
+            R"({"api_url":"http://user:secret@127.0.0.1:9"})",
+            R"({"api_url":"/api/v0"})",
+            R"({"api_url":"http://"})",
+            R"({"api_url":"http://127.0.0.1:9/)" + QByteArray(3000, 'a') + R"("})",
+            R"({"api_url":"http://exa mple.com"})",
+            "{",
+    };
+    for (const QByteArray &body : bad) {
+        const Response r = http("POST", report, token, body);
+        QVERIFY2(r.status == 400,
+                 qPrintable(QStringLiteral("%1 → %2 %3")
+                                    .arg(QString::fromUtf8(body.left(80)))
+                                    .arg(r.status)
+                                    .arg(QString::fromUtf8(r.raw))));
+        QVERIFY2(isJsonMessage(r), body.constData());
+    }
+    QCOMPARE(agentOf(id).value(QStringLiteral("api_url")).toString(),
+             QStringLiteral("http://127.0.0.1:9"));
 }
 
 QTEST_GUILESS_MAIN(TestCompaniondE2e)

@@ -2667,6 +2667,18 @@ Befehle:
         <source>The control plane closed the event stream: %1</source>
         <translation>Die Steuerungsebene hat den Ereignis-Stream geschlossen: %1</translation>
     </message>
+    <message>
+        <source>Reconnected to the control plane; catching up from event %1.</source>
+        <translation>Wieder mit der Steuerungsebene verbunden; hole ab Ereignis %1 nach.</translation>
+    </message>
+    <message>
+        <source>Following live events; Ctrl+C stops.</source>
+        <translation>Verfolge Live-Ereignisse; Strg+C beendet.</translation>
+    </message>
+    <message>
+        <source>Event stream lost (%1); reconnecting in %2 ms.</source>
+        <translation>Ereignisstrom verloren (%1); neuer Verbindungsversuch in %2 ms.</translation>
+    </message>
 </context>
 <context>
     <name>main</name>

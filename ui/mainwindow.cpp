@@ -829,13 +829,15 @@ std::pair<quint64, QString> MainWindow::agentSnapshotOf(const ControlPlaneClient
                                                         const QString &agentUrl,
                                                         const QString &workspaceName) const
 {
-    if (!agentUrl.isEmpty() && m_agentSnapshots.contains(agentUrl)) {
-        return m_agentSnapshots.value(agentUrl);
-    }
-    // This machine's workspace before its agent has reported its URL.
+    // This machine is known by its workspace, never by the URL an agent reported: any agent of
+    // the plane may report any URL, including this machine's.
+    const QString localUrl = m_localProcesses ? m_localProcesses->baseUrl().toString() : QString();
     if (planeKey(plane) == QLatin1String("local") && workspaceName == m_localWorkspaceName &&
         m_localProcesses) {
-        return m_agentSnapshots.value(m_localProcesses->baseUrl().toString());
+        return m_agentSnapshots.value(localUrl);
+    }
+    if (!agentUrl.isEmpty() && agentUrl != localUrl && m_agentSnapshots.contains(agentUrl)) {
+        return m_agentSnapshots.value(agentUrl);
     }
     return {0, {}};
 }
@@ -1038,11 +1040,13 @@ void MainWindow::updateStoredContext()
     if (!m_context) {
         return;
     }
-    const QString url = m_current ? m_current->url().toString() : QString();
+    // This machine matches its own workspace only; a remote agent matches by the URL it reported.
+    const bool currentIsLocal = m_current && m_current->isLocal();
+    const QString url = m_current && !currentIsLocal ? m_current->url().toString() : QString();
     for (ControlPlaneClient *plane : std::as_const(m_planes)) {
         for (const ControlPlaneClient::Workspace &w : plane->workspaces()) {
-            const bool isLocal = m_current && m_current->isLocal() &&
-                    planeKey(plane) == QLatin1String("local") && w.name == m_localWorkspaceName;
+            const bool isLocal = currentIsLocal && planeKey(plane) == QLatin1String("local") &&
+                    w.name == m_localWorkspaceName;
             if (isLocal || (!url.isEmpty() && w.agentUrl == url)) {
                 m_context->setStoredState(plane->name(), w.contextVersion, w.contextHash);
                 return;

@@ -1,5 +1,9 @@
 #pragma once
 
+#include "http/apiserver.h"
+
+#include <QCommandLineOption>
+#include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QHostAddress>
 #include <QStringList>
@@ -16,3 +20,19 @@ bool parseListen(const QString &value, QHostAddress *address, quint16 *port);
 // Where `companiond server` writes its URL, so that `companiond ctl` finds it.
 QString defaultServerUrlFile();
 QString defaultOperatorTokenFile();
+
+// The HTTP limits `agent` and `server` both take (timeouts, connection caps).
+class HttpLimitOptions
+{
+public:
+    explicit HttpLimitOptions(QCommandLineParser *parser);
+    // False, after printing why, for a value out of range.
+    bool apply(const QCommandLineParser &parser, ApiServer::Limits *limits) const;
+
+private:
+    QCommandLineOption m_headerTimeout;
+    QCommandLineOption m_bodyTimeout;
+    QCommandLineOption m_idleTimeout;
+    QCommandLineOption m_maxConnections;
+    QCommandLineOption m_maxConnectionsPerPeer;
+};

@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include "http/apiclient.h"
+#include "http/reconnectingwebsocket.h"
 #include "http/tokenfile.h"
 
 #include <QCommandLineParser>
@@ -11,7 +12,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QUuid>
-#include <QWebSocket>
 
 namespace {
 class Text
@@ -321,36 +321,116 @@ int runCtl(QCoreApplication &app, const QStringList &arguments)
                        rows);
             return 0;
         }
-        // --follow: the log so far, then live events, one JSON object a line.
-        for (const QJsonValue &e : events) {
-            printLine(
-                    stdout,
-                    QString::fromUtf8(QJsonDocument(e.toObject()).toJson(QJsonDocument::Compact)));
-        }
-        QWebSocket socket;
-        int status = 0;
-        QObject::connect(&socket, &QWebSocket::textMessageReceived, &app, [&](const QString &text) {
-            const QJsonObject message = QJsonDocument::fromJson(text.toUtf8()).object();
-            if (message.value(QStringLiteral("type")).toString() != QLatin1String("reinit_event")) {
-                return;
+        // --follow: the log so far, then live events, one JSON object a line. It outlives a
+        // control plane restart: after each reconnect the log since the last printed id fills
+        // the gap, and live events that arrive meanwhile wait for it, so the ids stay in order.
+        qint64 lastId = 0;
+        const auto print = [&](const QJsonObject &event) {
+            const qint64 id = event.value(QStringLiteral("id")).toInteger();
+            if (id <= lastId) {
+                return; // seen in the log and live
             }
-            const QJsonObject event = message.value(QStringLiteral("event")).toObject();
-            if (!workspaceId.isEmpty() &&
-                event.value(QStringLiteral("workspace_id")).toString() != workspaceId) {
-                return;
-            }
+            lastId = id;
             printLine(stdout,
                       QString::fromUtf8(QJsonDocument(event).toJson(QJsonDocument::Compact)));
-        });
-        QObject::connect(&socket, &QWebSocket::disconnected, &app, [&] {
-            printLine(stderr,
-                      Text::tr("The control plane closed the event stream: %1")
-                              .arg(socket.closeReason().isEmpty() ? socket.errorString()
-                                                                  : socket.closeReason()));
-            status = 1;
-            QCoreApplication::quit();
-        });
-        socket.open(api.webSocketRequest(QStringLiteral("/api/v2/events")));
+        };
+        for (const QJsonValue &e : events) {
+            print(e.toObject());
+        }
+        int status = 0;
+        bool catchingUp = false;
+        QList<QJsonObject> held;
+        std::function<void()> catchUp = [&] {
+            catchingUp = true;
+            QString since = QStringLiteral("after=%1&limit=1000").arg(lastId);
+            if (!query.isEmpty()) {
+                since += QLatin1Char('&') + query;
+            }
+            ApiCall *call = api.get(QStringLiteral("/api/v2/reinit-events"), since);
+            QObject::connect(call, &ApiCall::finished, &app, [&](const QJsonValue &body) {
+                const QJsonArray page = body.toObject().value(QStringLiteral("events")).toArray();
+                for (const QJsonValue &e : page) {
+                    print(e.toObject());
+                }
+                if (page.size() == 1000) {
+                    catchUp(); // more than a page happened while we were away
+                    return;
+                }
+                catchingUp = false;
+                for (const QJsonObject &event : std::as_const(held)) {
+                    print(event);
+                }
+                held.clear();
+            });
+            QObject::connect(call, &ApiCall::failed, &app, [&](const ApiError &error) {
+                catchingUp = false;
+                if (error.status == 401 || error.status == 403) {
+                    status = fail(error);
+                    QCoreApplication::quit();
+                    return;
+                }
+                // The socket is likely gone too; the next reconnect catches up again.
+                printLine(stderr, error.toString());
+            });
+        };
+        ReconnectingWebSocket socket(
+                [&api] { return api.webSocketRequest(QStringLiteral("/api/v2/events")); }, nullptr);
+        bool everConnected = false;
+        QObject::connect(
+                &socket, &ReconnectingWebSocket::connectedChanged, &app, [&](bool connected) {
+                    if (!connected) {
+                        return;
+                    }
+                    if (everConnected) {
+                        printLine(stderr,
+                                  Text::tr("Reconnected to the control plane; catching "
+                                           "up from event %1.")
+                                          .arg(lastId));
+                    } else {
+                        printLine(stderr, Text::tr("Following live events; Ctrl+C stops."));
+                    }
+                    everConnected = true;
+                    catchUp();
+                });
+        QObject::connect(&socket, &ReconnectingWebSocket::retrying, &app,
+                         [](const QString &reason, std::chrono::milliseconds delay) {
+                             printLine(stderr,
+                                       Text::tr("Event stream lost (%1); reconnecting in %2 ms.")
+                                               .arg(reason)
+                                               .arg(delay.count()));
+                         });
+        QObject::connect(
+                &socket, &ReconnectingWebSocket::closedByServer, &app, [&](const QString &reason) {
+                    printLine(
+                            stderr,
+                            Text::tr("The control plane closed the event stream: %1").arg(reason));
+                    status = 1;
+                    QCoreApplication::quit();
+                });
+        QObject::connect(
+                &socket, &ReconnectingWebSocket::textMessageReceived, &app,
+                [&](const QString &text) {
+                    const QJsonObject message = QJsonDocument::fromJson(text.toUtf8()).object();
+                    const QString type = message.value(QStringLiteral("type")).toString();
+                    if (type == QLatin1String("lost") && !catchingUp) {
+                        catchUp(); // the server's pubsub may have dropped some
+                        return;
+                    }
+                    if (type != QLatin1String("reinit_event")) {
+                        return;
+                    }
+                    const QJsonObject event = message.value(QStringLiteral("event")).toObject();
+                    if (!workspaceId.isEmpty() &&
+                        event.value(QStringLiteral("workspace_id")).toString() != workspaceId) {
+                        return;
+                    }
+                    if (catchingUp) {
+                        held << event;
+                    } else {
+                        print(event);
+                    }
+                });
+        socket.open();
         const int code = QCoreApplication::exec();
         return status ? status : code;
     }

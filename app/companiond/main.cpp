@@ -53,6 +53,66 @@ bool parseListen(const QString &value, QHostAddress *address, quint16 *port)
     return true;
 }
 
+HttpLimitOptions::HttpLimitOptions(QCommandLineParser *parser)
+    : m_headerTimeout(QStringLiteral("header-timeout"),
+                      Text::tr("Seconds a client has to send a request's headers (default 10)."),
+                      Text::tr("seconds"))
+    , m_bodyTimeout(QStringLiteral("body-timeout"),
+                    Text::tr("Seconds a request body may stall before the connection is closed "
+                             "(default 30)."),
+                    Text::tr("seconds"))
+    , m_idleTimeout(QStringLiteral("idle-timeout"),
+                    Text::tr("Seconds an idle keep-alive connection stays open (default 60)."),
+                    Text::tr("seconds"))
+    , m_maxConnections(QStringLiteral("max-connections"),
+                       Text::tr("Open connections in all, WebSockets included (default 1024); "
+                                "more get 503."),
+                       Text::tr("count"))
+    , m_maxConnectionsPerPeer(QStringLiteral("max-connections-per-address"),
+                              Text::tr("Open connections from one client address (default 64); "
+                                       "more get 503."),
+                              Text::tr("count"))
+{
+    parser->addOptions({m_headerTimeout, m_bodyTimeout, m_idleTimeout, m_maxConnections,
+                        m_maxConnectionsPerPeer});
+}
+
+bool HttpLimitOptions::apply(const QCommandLineParser &parser, ApiServer::Limits *limits) const
+{
+    // Positive whole numbers, each within its own bound.
+    const auto positive = [&](const QCommandLineOption &option, int maximum, int *value) {
+        if (!parser.isSet(option)) {
+            return true;
+        }
+        bool ok = false;
+        const int parsed = parser.value(option).toInt(&ok);
+        if (!ok || parsed < 1 || parsed > maximum) {
+            printLine(stderr,
+                      Text::tr("Invalid --%1 value %2: expected a whole number from 1 to %3.")
+                              .arg(option.names().constFirst(), parser.value(option))
+                              .arg(maximum));
+            return false;
+        }
+        *value = parsed;
+        return true;
+    };
+    HttpConnection::Limits &connection = limits->connection;
+    int seconds[3] = {int(connection.headerTimeout.count() / 1000),
+                      int(connection.bodyStallTimeout.count() / 1000),
+                      int(connection.idleTimeout.count() / 1000)};
+    if (!positive(m_headerTimeout, 3600, &seconds[0]) ||
+        !positive(m_bodyTimeout, 3600, &seconds[1]) ||
+        !positive(m_idleTimeout, 86400, &seconds[2]) ||
+        !positive(m_maxConnections, 65536, &limits->maxConnections) ||
+        !positive(m_maxConnectionsPerPeer, 65536, &limits->maxConnectionsPerPeer)) {
+        return false;
+    }
+    connection.headerTimeout = std::chrono::seconds(seconds[0]);
+    connection.bodyStallTimeout = std::chrono::seconds(seconds[1]);
+    connection.idleTimeout = std::chrono::seconds(seconds[2]);
+    return true;
+}
+
 namespace {
 
 int runAgent(QCoreApplication &app, const QStringList &arguments)
@@ -90,27 +150,6 @@ int runAgent(QCoreApplication &app, const QStringList &arguments)
                      "1073741824, 1 GiB). Beyond it the captures of the oldest exited processes "
                      "are released first; AI clients' head and tail views are kept."),
             Text::tr("bytes"));
-    const QCommandLineOption headerTimeout(
-            QStringLiteral("header-timeout"),
-            Text::tr("Seconds a client has to send a request's headers (default 10)."),
-            Text::tr("seconds"));
-    const QCommandLineOption bodyTimeout(
-            QStringLiteral("body-timeout"),
-            Text::tr("Seconds a request body may stall before the connection is closed "
-                     "(default 30)."),
-            Text::tr("seconds"));
-    const QCommandLineOption idleTimeout(
-            QStringLiteral("idle-timeout"),
-            Text::tr("Seconds an idle keep-alive connection stays open (default 60)."),
-            Text::tr("seconds"));
-    const QCommandLineOption maxConnections(
-            QStringLiteral("max-connections"),
-            Text::tr("Open connections in all, WebSockets included (default 1024); more get 503."),
-            Text::tr("count"));
-    const QCommandLineOption maxConnectionsPerPeer(
-            QStringLiteral("max-connections-per-address"),
-            Text::tr("Open connections from one client address (default 64); more get 503."),
-            Text::tr("count"));
     const QCommandLineOption source(
             QStringLiteral("source"),
             Text::tr("Extra folder to scan for context resources (repeatable). Trusted: "
@@ -131,9 +170,9 @@ int runAgent(QCoreApplication &app, const QStringList &arguments)
     const QCommandLineOption noBuiltins(
             QStringLiteral("no-builtin-roots"),
             Text::tr("Do not scan ~/.coder, ~/.coder/skills and ~/.claude/plugins/cache."));
-    parser.addOptions({listen, workdir, tokenFile, captureCap, captureBudget, headerTimeout,
-                       bodyTimeout, idleTimeout, maxConnections, maxConnectionsPerPeer, source,
-                       controlPlane, controlPlaneToken, noBuiltins});
+    parser.addOptions({listen, workdir, tokenFile, captureCap, captureBudget, source, controlPlane,
+                       controlPlaneToken, noBuiltins});
+    const HttpLimitOptions httpLimitOptions(&parser);
     parser.process(arguments);
 
     Agent::Options options;
@@ -176,36 +215,9 @@ int runAgent(QCoreApplication &app, const QStringList &arguments)
             return 2;
         }
     }
-    // Positive whole numbers for the HTTP limits.
-    const auto positive = [&](const QCommandLineOption &option, int maximum, int *value) {
-        if (!parser.isSet(option)) {
-            return true;
-        }
-        bool ok = false;
-        const int parsed = parser.value(option).toInt(&ok);
-        if (!ok || parsed < 1 || parsed > maximum) {
-            printLine(stderr,
-                      Text::tr("Invalid --%1 value %2: expected a whole number from 1 to %3.")
-                              .arg(option.names().constFirst(), parser.value(option))
-                              .arg(maximum));
-            return false;
-        }
-        *value = parsed;
-        return true;
-    };
-    HttpConnection::Limits &connectionLimits = options.httpLimits.connection;
-    int seconds[3] = {int(connectionLimits.headerTimeout.count() / 1000),
-                      int(connectionLimits.bodyStallTimeout.count() / 1000),
-                      int(connectionLimits.idleTimeout.count() / 1000)};
-    if (!positive(headerTimeout, 3600, &seconds[0]) || !positive(bodyTimeout, 3600, &seconds[1]) ||
-        !positive(idleTimeout, 86400, &seconds[2]) ||
-        !positive(maxConnections, 65536, &options.httpLimits.maxConnections) ||
-        !positive(maxConnectionsPerPeer, 65536, &options.httpLimits.maxConnectionsPerPeer)) {
+    if (!httpLimitOptions.apply(parser, &options.httpLimits)) {
         return 2;
     }
-    connectionLimits.headerTimeout = std::chrono::seconds(seconds[0]);
-    connectionLimits.bodyStallTimeout = std::chrono::seconds(seconds[1]);
-    connectionLimits.idleTimeout = std::chrono::seconds(seconds[2]);
     for (const QString &dir : parser.values(source)) {
         options.contextSources.append(QFileInfo(dir).absoluteFilePath());
     }

@@ -62,6 +62,7 @@ int runServer(QCoreApplication &app, const QStringList &arguments)
                      "for POST /api/v2/workspacebuilds/ID/complete."),
             Text::tr("kind"), QStringLiteral("echo"));
     parser.addOptions({listen, database, tokenFile, provisioner});
+    const HttpLimitOptions httpLimitOptions(&parser);
     parser.process(arguments);
 
     ControlPlane::Options options;
@@ -80,6 +81,9 @@ int runServer(QCoreApplication &app, const QStringList &arguments)
         return 2;
     }
     options.echoProvisioner = provisionerKind == QLatin1String("echo");
+    if (!httpLimitOptions.apply(parser, &options.httpLimits)) {
+        return 2;
+    }
     QString error;
     QDir().mkpath(dataDir());
     const QString databaseText = parser.isSet(database) ? parser.value(database)

@@ -501,7 +501,9 @@ void ControlPlane::addRoutes()
     ApiServer::RouteOptions agentSmall = agent;
     agentSmall.maxBodyBytes = 64 * 1024;
     ApiServer::RouteOptions agentContext = agent;
-    agentContext.maxBodyBytes = 32 * 1024 * 1024; // a snapshot carries instruction files
+    // A snapshot carries instruction files: the agent caps their payload at 2 MiB, which JSON
+    // escaping can grow; 8 MiB leaves room and bounds what concurrent pushes can buffer.
+    agentContext.maxBodyBytes = 8 * 1024 * 1024;
 
     m_server->addRoute(Method::Get, QStringLiteral("/api/v2/workspaces"),
                        [this](const ApiRequest &, HttpResponder &r) { listWorkspaces(r); });
@@ -922,6 +924,17 @@ void ControlPlane::reportRoute(const ApiRequest &request, HttpResponder &r)
     }
     const QString agentId = request.identity().subject;
     const QString apiUrl = body->value(QStringLiteral("api_url")).toString();
+    // Clients open this URL: only an absolute http(s) URL with a host, or none.
+    const QUrl parsed(apiUrl, QUrl::StrictMode);
+    if (!apiUrl.isEmpty() &&
+        (apiUrl.size() > 2048 || !parsed.isValid() || parsed.host().isEmpty() ||
+         (parsed.scheme() != QLatin1String("http") && parsed.scheme() != QLatin1String("https")) ||
+         !parsed.userInfo().isEmpty())) {
+        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid api_url."),
+                              QStringLiteral("Expected an http or https URL with a host and no "
+                                             "user info, at most 2048 characters."));
+        return;
+    }
     auto responder = keep(r);
     m_store->reportAgent(agentId, apiUrl)
             .then(this,

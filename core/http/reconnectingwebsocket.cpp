@@ -84,8 +84,12 @@ void ReconnectingWebSocket::onDisconnected()
         m_connected = false;
         Q_EMIT connectedChanged(false);
     }
-    if (m_closed || normal) {
+    if (m_closed) {
+        return;
+    }
+    if (normal) {
         m_closed = true;
+        Q_EMIT closedByServer(reason);
         return;
     }
     const std::chrono::milliseconds delay = m_backoff;

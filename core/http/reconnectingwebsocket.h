@@ -40,6 +40,8 @@ Q_SIGNALS:
     void binaryMessageReceived(const QByteArray &message);
     // A connection attempt failed or a live connection broke; a retry is scheduled.
     void retrying(const QString &reason, std::chrono::milliseconds delay);
+    // The server closed normally: no reconnect follows.
+    void closedByServer(const QString &reason);
 
 private:
     void connectSocket();

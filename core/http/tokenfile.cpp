@@ -36,9 +36,13 @@ std::optional<QByteArray> readOpen(int fd, const QString &path, bool tighten, QS
         return std::nullopt;
     }
     if (tighten && (st.st_mode & 077) != 0) {
-        qCWarning(lcHttp) << "Token file" << path
-                          << "was readable by others; restricting it to 0600";
-        ::fchmod(fd, S_IRUSR | S_IWUSR);
+        if (st.st_uid == ::geteuid() && ::fchmod(fd, S_IRUSR | S_IWUSR) == 0) {
+            qCWarning(lcHttp) << "Token file" << path
+                              << "was readable by others; restricted it to 0600";
+        } else {
+            qCWarning(lcHttp) << "Token file" << path
+                              << "is readable by others and not ours to restrict: chmod 600 it";
+        }
     }
     QByteArray content(4096, Qt::Uninitialized);
     ssize_t n = 0;
@@ -98,7 +102,7 @@ QByteArray generate()
 
 std::optional<QByteArray> read(const QString &path, QString *error)
 {
-    return readNoFollow(path, false, error);
+    return readNoFollow(path, true, error);
 }
 
 std::optional<QByteArray> loadOrCreate(const QString &path, QString *error)

@@ -15,7 +15,7 @@ constexpr qsizetype MinimumLength = 32;
 
 // Reads the token in `path`, or creates the file with a new random token.
 std::optional<QByteArray> loadOrCreate(const QString &path, QString *error);
-// Reads an existing token file (for clients).
+// Reads an existing token file (for clients), tightened to 0600 as well when it is ours.
 std::optional<QByteArray> read(const QString &path, QString *error);
 // 32 random bytes, hex encoded.
 QByteArray generate();

@@ -1,5 +1,6 @@
 #include "database.h"
 
+#include <QFile>
 #include <QLoggingCategory>
 #include <QSqlDriver>
 #include <QSqlError>
@@ -8,6 +9,10 @@
 #include <QUrl>
 #include <QUrlQuery>
 #include <QUuid>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcStore, "companion.store")
 
@@ -146,6 +151,18 @@ QSqlDatabase Database::connection(QString *error)
                                        m_connectionName);
     }
     if (sqlite) {
+        // The database holds agent token hashes and every workspace's context: its owner's
+        // alone. Created 0600 before SQLite opens it; SQLite gives -wal and -shm its mode.
+        const QByteArray native = QFile::encodeName(m_location.sqlitePath);
+        const int fd = ::open(native.constData(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd >= 0) {
+            struct stat st {};
+            if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0 &&
+                st.st_uid == ::geteuid()) {
+                ::fchmod(fd, S_IRUSR | S_IWUSR);
+            }
+            ::close(fd);
+        }
         db.setDatabaseName(m_location.sqlitePath);
         db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
     } else {
