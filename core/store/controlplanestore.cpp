@@ -1,5 +1,7 @@
 #include "controlplanestore.h"
 
+#include "transaction.h"
+
 #include <QDateTime>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -18,60 +20,15 @@ qint64 now()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
-// A prepared query with its values bound in order; throws on failure.
 QSqlQuery exec(QSqlDatabase &db, const QString &sql, const QVariantList &values = {})
 {
-    QSqlQuery query(db);
-    query.setForwardOnly(true);
-    Database::check(query.prepare(sql), query, "prepare");
-    for (const QVariant &value : values) {
-        // A null QString binds as SQL NULL; our text columns are NOT NULL with '' for none.
-        if (value.metaType() == QMetaType::fromType<QString>() && value.toString().isNull()) {
-            query.addBindValue(QStringLiteral(""));
-        } else {
-            query.addBindValue(value);
-        }
-    }
-    Database::check(query.exec(), query, "query");
-    return query;
+    return Transaction::exec(db, sql, values);
 }
 
 [[noreturn]] void fail(StoreError::Kind kind, const QString &message)
 {
     throw StoreError(kind, message);
 }
-
-// BEGIN … COMMIT, rolled back by an exception.
-class Transaction
-{
-public:
-    explicit Transaction(QSqlDatabase &db)
-        : m_db(db)
-    {
-        if (!m_db.transaction()) {
-            fail(StoreError::Kind::Database,
-                 QStringLiteral("begin: %1").arg(m_db.lastError().text()));
-        }
-    }
-    ~Transaction()
-    {
-        if (!m_done) {
-            m_db.rollback();
-        }
-    }
-    void commit()
-    {
-        if (!m_db.commit()) {
-            fail(StoreError::Kind::Database,
-                 QStringLiteral("commit: %1").arg(m_db.lastError().text()));
-        }
-        m_done = true;
-    }
-
-private:
-    QSqlDatabase &m_db;
-    bool m_done = false;
-};
 
 const QString buildColumns = QStringLiteral(
         "b.id, b.workspace_id, b.number, b.initiator_id, b.transition, b.job_status, "

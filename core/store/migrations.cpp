@@ -75,6 +75,35 @@ const std::vector<Migration> &migrations()
                      "seen_at BIGINT NOT NULL, PRIMARY KEY (agent_id, replica_id))",
                      "ALTER TABLE agents DROP COLUMN open_streams",
              }},
+            {5,
+             "chats, their leases and messages; the agent API token the chat runtime dials with",
+             {
+                     // worker_id and runner_id '' are upstream's NULL: nobody holds the lease.
+                     "CREATE TABLE chats (id TEXT PRIMARY KEY, "
+                     "owner_id TEXT NOT NULL REFERENCES users(id), "
+                     "workspace_id TEXT NOT NULL REFERENCES workspaces(id), "
+                     "agent_id TEXT NOT NULL DEFAULT '', title TEXT NOT NULL, "
+                     "status TEXT NOT NULL, worker_id TEXT NOT NULL DEFAULT '', "
+                     "runner_id TEXT NOT NULL DEFAULT '', snapshot_version BIGINT NOT NULL, "
+                     "history_version BIGINT NOT NULL DEFAULT 0, "
+                     "queue_version BIGINT NOT NULL DEFAULT 0, "
+                     "retry_state_version BIGINT NOT NULL DEFAULT 0, "
+                     "generation_attempt BIGINT NOT NULL DEFAULT 0, "
+                     "archived {{BOOL}} NOT NULL DEFAULT FALSE, "
+                     "requires_action_deadline_at BIGINT, last_error TEXT NOT NULL DEFAULT '', "
+                     "created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+                     "CREATE INDEX chats_runnable ON chats (archived, status, updated_at)",
+                     // One row per held lease, renewed by its runner's worker.
+                     "CREATE TABLE chat_heartbeats (chat_id TEXT PRIMARY KEY REFERENCES chats(id), "
+                     "runner_id TEXT NOT NULL, worker_id TEXT NOT NULL, "
+                     "heartbeat_at BIGINT NOT NULL)",
+                     "CREATE TABLE chat_messages (id {{ID}}, "
+                     "chat_id TEXT NOT NULL REFERENCES chats(id), role TEXT NOT NULL, "
+                     "content TEXT NOT NULL, queued {{BOOL}} NOT NULL, "
+                     "history_version BIGINT NOT NULL, created_at BIGINT NOT NULL)",
+                     "CREATE INDEX chat_messages_chat ON chat_messages (chat_id, id)",
+                     "ALTER TABLE agents ADD COLUMN api_token TEXT NOT NULL DEFAULT ''",
+             }},
     };
     return all;
 }
