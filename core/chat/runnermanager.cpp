@@ -313,46 +313,47 @@ void RunnerManager::syncOnce()
 
 void RunnerManager::heartbeatOnce()
 {
-    if (m_closed || m_heartbeatBusy || m_runners.isEmpty()) {
+    if (m_closed || m_heartbeatBusy > 0 || m_runners.isEmpty()) {
         return;
     }
-    m_heartbeatBusy = true;
-    // Renewed per worker: runners of one manager share it, but keys carry their own.
+    // Renewed per worker: a lease is renewed only under the worker that holds it.
     QHash<QString, QList<RunnerKey>> byWorker;
     for (auto it = m_runners.cbegin(); it != m_runners.cend(); ++it) {
         byWorker[it.value()->workerId()].append(it.key());
     }
-    const QString workerId = byWorker.cbegin().key();
-    const QList<RunnerKey> keys = byWorker.cbegin().value();
+    m_heartbeatBusy = int(byWorker.size());
     const qint64 now = m_clock->nowMSecs();
-    m_store->renewHeartbeats(keys, workerId)
-            .then(this,
-                  [this, keys, now](const QList<RunnerKey> &renewed) {
-                      m_heartbeatBusy = false;
-                      const QSet<RunnerKey> kept(renewed.cbegin(), renewed.cend());
-                      for (const RunnerKey &key : keys) {
-                          if (kept.contains(key)) {
-                              if (m_heartbeatAt.contains(key)) {
-                                  m_heartbeatAt.insert(key, now);
+    for (auto group = byWorker.cbegin(); group != byWorker.cend(); ++group) {
+        const QList<RunnerKey> keys = group.value();
+        m_store->renewHeartbeats(keys, group.key())
+                .then(this,
+                      [this, keys, now](const QList<RunnerKey> &renewed) {
+                          --m_heartbeatBusy;
+                          const QSet<RunnerKey> kept(renewed.cbegin(), renewed.cend());
+                          for (const RunnerKey &key : keys) {
+                              if (kept.contains(key)) {
+                                  if (m_heartbeatAt.contains(key)) {
+                                      m_heartbeatAt.insert(key, now);
+                                  }
+                                  continue;
                               }
-                              continue;
+                              if (Runner *runner = m_runners.value(key)) {
+                                  qCWarning(lcChat) << "chatworker lease lost or project "
+                                                       "deleted, stopping runner"
+                                                    << key.chatId << key.runnerId;
+                                  runner->logEvent(QStringLiteral("cleanup"),
+                                                   QStringLiteral("the lease was lost"));
+                                  requestCleanup(key);
+                              }
                           }
-                          if (Runner *runner = m_runners.value(key)) {
-                              qCWarning(lcChat) << "chatworker lease lost or project deleted, "
-                                                   "stopping runner"
-                                                << key.chatId << key.runnerId;
-                              runner->logEvent(QStringLiteral("cleanup"),
-                                               QStringLiteral("the lease was lost"));
-                              requestCleanup(key);
-                          }
-                      }
-                      Q_EMIT runnersChanged();
-                  })
-            .onFailed(this, [this](const std::exception &error) {
-                // A failed tick cleans nothing up: the next one tries again.
-                m_heartbeatBusy = false;
-                logLoopError("chatworker heartbeat failed:", &error);
-            });
+                          Q_EMIT runnersChanged();
+                      })
+                .onFailed(this, [this](const std::exception &error) {
+                    // A failed tick cleans nothing up: the next one tries again.
+                    --m_heartbeatBusy;
+                    logLoopError("chatworker heartbeat failed:", &error);
+                });
+    }
 }
 
 void RunnerManager::heartbeatCleanupOnce()

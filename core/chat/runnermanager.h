@@ -127,7 +127,7 @@ private:
     std::unique_ptr<Clock::Timer> m_cleanupTimer;
     std::unique_ptr<Clock::Timer> m_shutdownTimer;
     bool m_syncBusy = false;
-    bool m_heartbeatBusy = false;
+    int m_heartbeatBusy = 0; // renewals in flight
     bool m_cleanupBusy = false;
     bool m_closed = false;
     bool m_shutdownFinished = false;
