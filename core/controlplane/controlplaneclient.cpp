@@ -105,8 +105,12 @@ void ControlPlaneClient::start()
             loadEvents();
         }
     });
-    connect(m_events, &ReconnectingWebSocket::retrying, this,
-            [this](const QString &reason) { setState(State::Unreachable, reason); });
+    connect(m_events, &ReconnectingWebSocket::retrying, this, [this](const QString &reason) {
+        // A refused token also fails the stream's handshake: that is still the token.
+        if (state() != State::AuthFailed) {
+            setState(State::Unreachable, reason);
+        }
+    });
     m_events->open();
 }
 
