@@ -107,6 +107,15 @@ private Q_SLOTS:
 
 private:
     ChatWorker *makeWorker(TaskStarter *starter, const QString &workerId = uuid());
+    // Starters outlive the workers: a worker torn down in cleanup() still cancels its tasks.
+    template<typename Starter = RecordingStarter, typename... Args>
+    Starter &newStarter(Args &&...args)
+    {
+        auto starter = std::make_unique<Starter>(std::forward<Args>(args)...);
+        Starter &ref = *starter;
+        m_starters.push_back(std::move(starter));
+        return ref;
+    }
     ChatRecord createChat(const QString &message = QStringLiteral("hello"));
     ChatRecord row(const QString &id) { return await(m_chats->chat(id)); }
 
@@ -115,6 +124,7 @@ private:
     std::unique_ptr<ControlPlaneStore> m_store;
     std::unique_ptr<MemoryPubSub> m_pubsub;
     std::unique_ptr<ChatStore> m_chats;
+    std::vector<std::unique_ptr<TaskStarter>> m_starters;
     std::vector<std::unique_ptr<ChatWorker>> m_workers;
     QString m_workspaceId;
     ChatRuntimeOptions m_options;
@@ -144,6 +154,7 @@ void TestChatRuntime::init()
 void TestChatRuntime::cleanup()
 {
     m_workers.clear();
+    m_starters.clear();
     m_chats.reset();
     m_pubsub.reset();
     m_store.reset();
@@ -257,7 +268,7 @@ void TestChatRuntime::shouldLogLoopError()
 
 void TestChatRuntime::beginRunTreatsMultipleCallsAsError()
 {
-    RecordingStarter starter;
+    RecordingStarter &starter = newStarter();
     RunnerManager manager(m_chats.get(), m_pubsub.get(), &starter, m_clock.get(), m_options);
     const ChatRecord chat = createChat();
     const RunnerKey key {chat.id, uuid()};
@@ -277,7 +288,7 @@ void TestChatRuntime::beginRunTreatsMultipleCallsAsError()
 void TestChatRuntime::routeStateHintPreservesBufferedHintsWhenFull()
 {
     m_options.stateQueueSize = 1;
-    RecordingStarter starter;
+    RecordingStarter &starter = newStarter();
     RunnerManager manager(m_chats.get(), m_pubsub.get(), &starter, m_clock.get(), m_options);
     const ChatRecord chat = createChat();
     const RunnerKey key {chat.id, uuid()};
@@ -296,7 +307,7 @@ void TestChatRuntime::routeStateHintPreservesBufferedHintsWhenFull()
 
 void TestChatRuntime::duplicateSpawnIsRejected()
 {
-    RecordingStarter starter;
+    RecordingStarter &starter = newStarter();
     RunnerManager manager(m_chats.get(), m_pubsub.get(), &starter, m_clock.get(), m_options);
     const ChatRecord chat = createChat();
     const QString runnerId = uuid();
@@ -312,8 +323,8 @@ void TestChatRuntime::duplicateSpawnIsRejected()
 
 void TestChatRuntime::acquisitionSkipsFreshLeaseTakesStale()
 {
-    RecordingStarter starterA;
-    RecordingStarter starterB;
+    RecordingStarter &starterA = newStarter();
+    RecordingStarter &starterB = newStarter();
     const ChatRecord chat = createChat();
     ChatWorker *a = makeWorker(&starterA);
     QSignalSpy acquiredA(a, &ChatWorker::acquired);
@@ -346,7 +357,7 @@ void TestChatRuntime::acquisitionSkipsFreshLeaseTakesStale()
 
 void TestChatRuntime::ignoresDuplicateStateAndCancelsOnStatusChange()
 {
-    RecordingStarter starter;
+    RecordingStarter &starter = newStarter();
     const ChatRecord chat = createChat();
     ChatWorker *worker = makeWorker(&starter);
     QVERIFY(worker->start());
@@ -367,7 +378,7 @@ void TestChatRuntime::ignoresDuplicateStateAndCancelsOnStatusChange()
 
 void TestChatRuntime::serializesReplacementTasksForSameHistoryAndStatus()
 {
-    RecordingStarter starter;
+    RecordingStarter &starter = newStarter();
     starter.ignoreCancel = true; // the first generation keeps running after its cancel
     const ChatRecord chat = createChat();
     ChatWorker *worker = makeWorker(&starter);
@@ -395,7 +406,7 @@ void TestChatRuntime::serializesReplacementTasksForSameHistoryAndStatus()
 void TestChatRuntime::taskTimeoutRetriesWithBackoff()
 {
     m_options.taskTimeout = std::chrono::milliseconds(60000);
-    RecordingStarter starter;
+    RecordingStarter &starter = newStarter();
     const ChatRecord chat = createChat();
     ChatWorker *worker = makeWorker(&starter);
     QVERIFY(worker->start());
@@ -421,7 +432,7 @@ void TestChatRuntime::taskTimeoutRetriesWithBackoff()
 
 void TestChatRuntime::databaseSyncCleansUpMissingChat()
 {
-    RecordingStarter starter;
+    RecordingStarter &starter = newStarter();
     const ChatRecord chat = createChat();
     ChatWorker *worker = makeWorker(&starter);
     QVERIFY(worker->start());
@@ -442,7 +453,7 @@ void TestChatRuntime::databaseSyncCleansUpMissingChat()
 
 void TestChatRuntime::cleanupWaiterDoesNotBlockShutdown()
 {
-    RecordingStarter starter;
+    RecordingStarter &starter = newStarter();
     starter.ignoreCancel = true;
     const ChatRecord chat = createChat();
     ChatWorker *worker = makeWorker(&starter);
@@ -468,7 +479,7 @@ void TestChatRuntime::cleanupWaiterDoesNotBlockShutdown()
 
 void TestChatRuntime::noProviderEndsInErrorAndReleases()
 {
-    ChatTasks tasks(m_chats.get(), m_clock.get());
+    auto &tasks = newStarter<ChatTasks>(m_chats.get(), m_clock.get());
     const ChatRecord chat = createChat();
     ChatWorker *worker = makeWorker(&tasks);
     QVERIFY(worker->start());
@@ -484,7 +495,7 @@ void TestChatRuntime::noProviderEndsInErrorAndReleases()
 
 void TestChatRuntime::interruptEndsWaiting()
 {
-    ChatTasks tasks(m_chats.get(), m_clock.get());
+    auto &tasks = newStarter<ChatTasks>(m_chats.get(), m_clock.get());
     const ChatRecord chat = createChat();
     await(m_chats->interrupt(chat.id)); // pending → interrupting, before any worker runs
     ChatWorker *worker = makeWorker(&tasks);
@@ -503,7 +514,7 @@ void TestChatRuntime::interruptEndsWaiting()
 
 void TestChatRuntime::requiresActionWithoutDeadlineIsCancelled()
 {
-    ChatTasks tasks(m_chats.get(), m_clock.get());
+    auto &tasks = newStarter<ChatTasks>(m_chats.get(), m_clock.get());
     const ChatRecord chat = createChat(QString());
     const qint64 deadline = m_clock->nowMSecs() + 60000;
     await(m_store->database().run([id = chat.id, deadline](QSqlDatabase &db) {
@@ -547,7 +558,7 @@ void TestChatRuntime::autoArchiveArchivesOnlyInactive()
         return 0;
     }));
     m_options.autoArchiveDays = 90;
-    RecordingStarter starter;
+    RecordingStarter &starter = newStarter();
     ChatWorker *worker = makeWorker(&starter);
     QSignalSpy archived(worker, &ChatWorker::archived);
     QVERIFY(worker->start());
