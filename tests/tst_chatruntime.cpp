@@ -100,6 +100,9 @@ private Q_SLOTS:
     void databaseSyncCleansUpMissingChat();
     void cleanupWaiterDoesNotBlockShutdown();
     void noProviderEndsInErrorAndReleases();
+    void noAgentEndsInErrorWithUpstreamText();
+    void dialSwitchesToTheWorkspacesCurrentAgent();
+    void dialFailureRetries();
     void interruptEndsWaiting();
     void requiresActionWithoutDeadlineIsCancelled();
     void autoArchiveCutoffIsUtcMidnight();
@@ -477,10 +480,41 @@ void TestChatRuntime::cleanupWaiterDoesNotBlockShutdown()
     QTRY_VERIFY(worker->manager()->isIdle());
 }
 
+namespace {
+
+// A dial that answers at once: `reachable` agents connect, the others fail.
+LazyDialer::DialFunc instantDial(QStringList reachable, QStringList *dialled = nullptr)
+{
+    return [reachable, dialled](const QString &agentId, LazyDialer::DialDone done) {
+        if (dialled) {
+            dialled->append(agentId);
+        }
+        if (reachable.contains(agentId)) {
+            done(AgentConnection {agentId, QUrl(QStringLiteral("http://127.0.0.1:1")), "t", {}},
+                 {});
+        } else {
+            done(std::nullopt, QStringLiteral("connection refused"));
+        }
+        return std::function<void()>();
+    };
+}
+
+QStringList eventKinds(const QSignalSpy &spy)
+{
+    QStringList kinds;
+    for (const QList<QVariant> &arguments : spy) {
+        kinds << arguments.at(1).value<RunnerEvent>().kind;
+    }
+    return kinds;
+}
+
+} // namespace
+
 void TestChatRuntime::noProviderEndsInErrorAndReleases()
 {
     auto &tasks = newStarter<ChatTasks>(m_chats.get(), m_clock.get());
     const ChatRecord chat = createChat();
+    tasks.setDial(instantDial({chat.agentId}));
     ChatWorker *worker = makeWorker(&tasks);
     QVERIFY(worker->start());
     QTRY_COMPARE(row(chat.id).status, ChatStatus::Error);
@@ -491,6 +525,63 @@ void TestChatRuntime::noProviderEndsInErrorAndReleases()
     const QList<ChatMessageRecord> messages = await(m_chats->messages(chat.id));
     QCOMPARE(messages.size(), 1);
     QVERIFY(!messages.front().queued); // the first message joined the history
+}
+
+void TestChatRuntime::noAgentEndsInErrorWithUpstreamText()
+{
+    // The real dial: the agent never reported where its API is, and the workspace's only
+    // build has not finished, so the workspace runs no agent.
+    auto &tasks = newStarter<ChatTasks>(m_chats.get(), m_clock.get());
+    const ChatRecord chat = createChat();
+    ChatWorker *worker = makeWorker(&tasks);
+    QSignalSpy events(worker->manager(), &RunnerManager::runnerEvent);
+    QVERIFY(worker->start());
+    QTRY_COMPARE(row(chat.id).status, ChatStatus::Error);
+    QCOMPARE(row(chat.id).lastError, LazyDialer::noAgentMessage());
+    QTRY_VERIFY(eventKinds(events).contains(QStringLiteral("dial_failed")));
+    QTRY_VERIFY(worker->manager()->isIdle());
+}
+
+void TestChatRuntime::dialSwitchesToTheWorkspacesCurrentAgent()
+{
+    const QList<BuildRecord> builds = await(m_store->builds(m_workspaceId));
+    QVERIFY(!builds.isEmpty());
+    await(m_store->completeBuild(builds.front().id, QStringLiteral("succeeded"), {}));
+    const ChatRecord chat = createChat();
+    const QString current = chat.agentId;
+    QVERIFY(!current.isEmpty());
+    // As if bound before a rebuild replaced the agent.
+    await(m_chats->bindAgent(chat.id, QStringLiteral("agent-before-the-rebuild")));
+    QStringList dialled;
+    auto &tasks = newStarter<ChatTasks>(m_chats.get(), m_clock.get());
+    tasks.setDial(instantDial({current}, &dialled));
+    ChatWorker *worker = makeWorker(&tasks);
+    QSignalSpy events(worker->manager(), &RunnerManager::runnerEvent);
+    QVERIFY(worker->start());
+    QTRY_COMPARE(row(chat.id).status, ChatStatus::Error);
+    QCOMPARE(row(chat.id).lastError, ChatTasks::NoProviderMessage); // dialled, then no model
+    QCOMPARE(row(chat.id).agentId, current); // the new binding persisted
+    QCOMPARE(dialled, (QStringList {QStringLiteral("agent-before-the-rebuild"), current}));
+    QVERIFY(eventKinds(events).contains(QStringLiteral("dial_switched")));
+}
+
+void TestChatRuntime::dialFailureRetries()
+{
+    const QList<BuildRecord> builds = await(m_store->builds(m_workspaceId));
+    await(m_store->completeBuild(builds.front().id, QStringLiteral("succeeded"), {}));
+    const ChatRecord chat = createChat();
+    QStringList dialled;
+    auto &tasks = newStarter<ChatTasks>(m_chats.get(), m_clock.get());
+    tasks.setDial(instantDial({}, &dialled)); // the agent is there but does not answer
+    ChatWorker *worker = makeWorker(&tasks);
+    QSignalSpy events(worker->manager(), &RunnerManager::runnerEvent);
+    QVERIFY(worker->start());
+    QTRY_VERIFY(eventKinds(events).contains(QStringLiteral("task_retrying")));
+    QVERIFY(eventKinds(events).contains(QStringLiteral("dial_failed")));
+    const qsizetype before = dialled.size();
+    m_clock->advance(m_options.taskRetryMaxBackoff); // past the first backoff
+    QTRY_VERIFY(dialled.size() > before);
+    QCOMPARE(row(chat.id).status, ChatStatus::Running); // still trying, not failed
 }
 
 void TestChatRuntime::interruptEndsWaiting()

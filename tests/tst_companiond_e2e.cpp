@@ -4,6 +4,10 @@
 // missed while the agent was down, an agent riding out a SIGKILLed server, a regular
 // workspace's agent that stops asking after its 409, the gate as ctl and raw clients meet it,
 // malformed claims that change nothing, and a huge declared body refused before it is read.
+// Chats: one that runs against a real agent, the chat API's bad input, and two servers on one
+// PostgreSQL database sharing the chats, the survivor of a SIGKILL taking the other's over.
+#include "helpers/postgrestesthelpers.h"
+
 #include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
@@ -258,11 +262,18 @@ private Q_SLOTS:
     void malformedClaimChangesNothing();
     void hugeDeclaredBodyRefusedUnread();
     void reportRefusesBadApiUrl();
+    void chatRunsAgainstRealAgent();
+    void chatApiRefusesBadInput();
+    void chatsTakenOverAfterSigkillOnPostgres();
 
 private:
     Child *spawn(const QString &name, const QStringList &arguments);
     // Starts `companiond server` on `port` (0: any) and waits for its URL; null on failure.
-    Child *startServer(quint16 port = 0);
+    // `database`: the test's SQLite file when empty.
+    Child *startServer(quint16 port = 0, const QStringList &extra = {},
+                       const QString &database = {});
+    // `ctl ... --json` that must succeed: its JSON (an object, or {"array": [...]}).
+    QJsonObject ctlJson(const QStringList &arguments);
     Child *startAgent(const QString &name, const QString &agentTokenFile);
     Run ctl(const QStringList &arguments, const QString &tokenFile = {});
     // `ctl workspaces create` (--json); writes the agent token to a 0600 file, whose path is
@@ -338,14 +349,18 @@ Child *TestCompaniondE2e::spawn(const QString &name, const QStringList &argument
     return child->start(arguments) ? child : nullptr;
 }
 
-Child *TestCompaniondE2e::startServer(quint16 port)
+Child *TestCompaniondE2e::startServer(quint16 port, const QStringList &extra,
+                                      const QString &database)
 {
-    Child *server =
-            spawn(QStringLiteral("server"),
-                  {QStringLiteral("server"), QStringLiteral("--listen"),
-                   QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--database"),
-                   QStringLiteral("sqlite:") + m_dir->filePath(QStringLiteral("control-plane.db")),
-                   QStringLiteral("--token-file"), m_operatorTokenFile});
+    Child *server = spawn(
+            QStringLiteral("server"),
+            QStringList {QStringLiteral("server"), QStringLiteral("--listen"),
+                         QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--database"),
+                         database.isEmpty() ? QStringLiteral("sqlite:") +
+                                         m_dir->filePath(QStringLiteral("control-plane.db"))
+                                            : database,
+                         QStringLiteral("--token-file"), m_operatorTokenFile} +
+                    extra);
     if (!server) {
         return nullptr;
     }
@@ -403,6 +418,18 @@ Run TestCompaniondE2e::ctl(const QStringList &arguments, const QString &tokenFil
     run.out = process.readAllStandardOutput();
     run.err = process.readAllStandardError();
     return run;
+}
+
+QJsonObject TestCompaniondE2e::ctlJson(const QStringList &arguments)
+{
+    const Run run = ctl(arguments + QStringList {QStringLiteral("--json")});
+    if (run.exitCode != 0) {
+        qWarning().noquote() << "ctl" << arguments << "failed:" << run.exitCode << run.err;
+        return {};
+    }
+    const QJsonDocument document = QJsonDocument::fromJson(run.out);
+    return document.isArray() ? QJsonObject {{QStringLiteral("array"), document.array()}}
+                              : document.object();
 }
 
 QJsonObject TestCompaniondE2e::createWorkspace(const QString &name, bool prebuilt)
@@ -1018,4 +1045,311 @@ void TestCompaniondE2e::reportRefusesBadApiUrl()
 }
 
 QTEST_GUILESS_MAIN(TestCompaniondE2e)
+namespace {
+
+const QRegularExpression uuidLine(QStringLiteral("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                                                 "[0-9a-f]{12}\\n$"));
+
+} // namespace
+
+// A chat on a workspace whose agent runs: the generation dials the agent with the API token
+// the agent reported, and, with no model provider yet, ends the chat in error with upstream's
+// text. A chat whose agent was SIGKILLed keeps retrying its dial instead, and says so.
+void TestCompaniondE2e::chatRunsAgainstRealAgent()
+{
+    QVERIFY(startServer());
+    const QJsonObject w = createWorkspace(QStringLiteral("chatws"), false);
+    QVERIFY(!w.isEmpty());
+    const QString workspaceId = w.value(QStringLiteral("id")).toString();
+    Child *agent = startAgent(QStringLiteral("chatws"),
+                              w.value(QStringLiteral("agent_token_file")).toString());
+    QVERIFY(agent);
+    QTRY_VERIFY_WITH_TIMEOUT(
+            !agentOf(workspaceId).value(QStringLiteral("api_url")).toString().isEmpty(), Timeout);
+
+    const Run created = ctl({QStringLiteral("chats"), QStringLiteral("create"),
+                             QStringLiteral("--workspace"), QStringLiteral("chatws"),
+                             QStringLiteral("--title"), QStringLiteral("Why is CI red?"),
+                             QStringLiteral("--message"), QStringLiteral("Look at the logs.")});
+    QCOMPARE(created.exitCode, 0);
+    QVERIFY2(uuidLine.match(QString::fromUtf8(created.out)).hasMatch(), created.out.constData());
+    const QString chatId = QString::fromUtf8(created.out).trimmed();
+    QJsonObject chat;
+    QTRY_VERIFY_WITH_TIMEOUT(
+            (chat = ctlJson({QStringLiteral("chats"), QStringLiteral("get"), chatId}))
+                            .value(QStringLiteral("status"))
+                            .toString() == QLatin1String("error"),
+            Timeout);
+    QCOMPARE(chat.value(QStringLiteral("last_error")).toString(),
+             QStringLiteral("no model provider configured"));
+    QCOMPARE(chat.value(QStringLiteral("agent_id")).toString(),
+             w.value(QStringLiteral("agent_id")).toString());
+    const QJsonArray messages = chat.value(QStringLiteral("messages")).toArray();
+    QCOMPARE(messages.size(), 1);
+    QCOMPARE(messages.at(0).toObject().value(QStringLiteral("content")).toString(),
+             QStringLiteral("Look at the logs."));
+    QVERIFY(!messages.at(0).toObject().value(QStringLiteral("queued")).toBool());
+    // The lease is given up once the chat has nothing to do.
+    QTRY_VERIFY_WITH_TIMEOUT(ctlJson({QStringLiteral("chats"), QStringLiteral("get"), chatId})
+                                     .value(QStringLiteral("worker_id"))
+                                     .isNull(),
+                             Timeout);
+    // An error is not interruptible; archiving hides it from the default list.
+    const Run interrupted = ctl({QStringLiteral("chats"), QStringLiteral("interrupt"), chatId});
+    QCOMPARE(interrupted.exitCode, 1);
+    QVERIFY2(interrupted.err.contains("Conflict"), interrupted.err.constData());
+    QCOMPARE(ctl({QStringLiteral("chats"), QStringLiteral("archive"), chatId}).exitCode, 0);
+    QCOMPARE(ctlJson({QStringLiteral("chats"), QStringLiteral("list")})
+                     .value(QStringLiteral("chats"))
+                     .toArray()
+                     .size(),
+             0);
+    QCOMPARE(
+            ctlJson({QStringLiteral("chats"), QStringLiteral("list"), QStringLiteral("--archived")})
+                    .value(QStringLiteral("chats"))
+                    .toArray()
+                    .size(),
+            1);
+
+    // The agent dies: a new chat's generation cannot dial it, and retries with backoff.
+    agent->kill();
+    const Run second =
+            ctl({QStringLiteral("chats"), QStringLiteral("create"), QStringLiteral("--workspace"),
+                 workspaceId, QStringLiteral("--title"), QStringLiteral("Agent gone"),
+                 QStringLiteral("--message"), QStringLiteral("hello?")});
+    QCOMPARE(second.exitCode, 0);
+    const QString secondId = QString::fromUtf8(second.out).trimmed();
+    QJsonObject runner;
+    const auto done1 = [&] {
+        for (const QJsonValue &r :
+             ctlJson({QStringLiteral("runners")}).value(QStringLiteral("array")).toArray()) {
+            if (r.toObject().value(QStringLiteral("chat_id")).toString() == secondId) {
+                runner = r.toObject();
+            }
+        }
+        return !runner.value(QStringLiteral("task_retrying_since")).isNull() &&
+                runner.contains(QStringLiteral("task_retrying_since"));
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(done1(), Timeout);
+    for (const char *field :
+         {"chat_id", "worker_id", "runner_id", "status", "task", "snapshot_version",
+          "history_version", "heartbeat_age_ms", "queue_depth", "dropped_hints"}) {
+        QVERIFY2(runner.contains(QLatin1String(field)), field);
+    }
+    QCOMPARE(runner.value(QStringLiteral("task")).toString(), QStringLiteral("generation"));
+    QCOMPARE(runner.value(QStringLiteral("status")).toString(), QStringLiteral("running"));
+    const Response detail =
+            op("GET", QStringLiteral("/api/v2/chat-runners?events=true&chat=") + secondId);
+    const QJsonArray events = detail.body.value(QStringLiteral("runners"))
+                                      .toArray()
+                                      .at(0)
+                                      .toObject()
+                                      .value(QStringLiteral("events"))
+                                      .toArray();
+    QVERIFY2(indexOfKind(events, QStringLiteral("dial_failed")) >= 0, kinds(events));
+    QVERIFY2(indexOfKind(events, QStringLiteral("task_retrying")) >= 0, kinds(events));
+    // The agent's API token never leaves the control plane.
+    QFile tokenFile(m_dir->filePath(QStringLiteral("chatws-api-token")));
+    QVERIFY(tokenFile.open(QIODevice::ReadOnly));
+    const QByteArray apiToken = tokenFile.readAll().trimmed();
+    QVERIFY(!apiToken.isEmpty());
+    for (const QString &path :
+         QStringList {QStringLiteral("/api/v2/workspaces"),
+                      QStringLiteral("/api/v2/workspaces/") + workspaceId,
+                      QStringLiteral("/api/v2/chats"), QStringLiteral("/api/v2/chats/") + secondId,
+                      QStringLiteral("/api/v2/chat-runners?events=true")}) {
+        const Response r = op("GET", path);
+        QCOMPARE(r.status, 200);
+        QVERIFY2(!r.raw.contains(apiToken), qPrintable(path));
+    }
+}
+
+// The chat API judges every request: the gate first, then the body, and a refused request
+// changes nothing.
+void TestCompaniondE2e::chatApiRefusesBadInput()
+{
+    QVERIFY(startServer());
+    const QJsonObject w = createWorkspace(QStringLiteral("badws"), false);
+    QVERIFY(!w.isEmpty());
+    const QByteArray agentToken = [&] {
+        QFile f(w.value(QStringLiteral("agent_token_file")).toString());
+        return f.open(QIODevice::ReadOnly) ? f.readAll().trimmed() : QByteArray();
+    }();
+    const QByteArray good = R"({"workspace":"badws","title":"t","message":"m"})";
+
+    QCOMPARE(http("POST", QStringLiteral("/api/v2/chats"), {}, good).status, 401);
+    QCOMPARE(http("POST", QStringLiteral("/api/v2/chats"), "wrong-token", good).status, 401);
+    QCOMPARE(http("POST", QStringLiteral("/api/v2/chats"), agentToken, good).status, 403);
+    QCOMPARE(http("GET", QStringLiteral("/api/v2/chat-runners"), agentToken).status, 403);
+
+    struct Case
+    {
+        QByteArray body;
+        int status;
+    };
+    const QByteArray longTitle = QByteArray(201, 'x');
+    const QByteArray longMessage = QByteArray(64 * 1024 + 1, 'y');
+    const QList<Case> cases {
+            {"", 400},
+            {"{", 400},
+            {"[]", 400},
+            {R"({"workspace":"badws"})", 400},
+            {R"({"workspace":"badws","title":5})", 400},
+            {R"({"workspace":"badws","title":"   "})", 400},
+            {R"({"workspace":"badws","title":"two
+lines"})",
+             400},
+            {R"({"workspace":"badws","title":")" + longTitle + R"("})", 400},
+            {R"({"workspace":"badws","title":"t","message":7})", 400},
+            {R"({"workspace":"badws","title":"t","message":")" + longMessage + R"("})", 400},
+            {R"({"workspace":3,"title":"t"})", 400},
+            {R"({"workspace":"no-such-workspace","title":"t"})", 404},
+    };
+    for (const Case &c : cases) {
+        const Response r = op("POST", QStringLiteral("/api/v2/chats"), c.body);
+        QVERIFY2(r.status == c.status, c.body.left(80).constData());
+        QVERIFY2(isJsonMessage(r), r.raw.constData());
+    }
+    // A declared body beyond the route's cap is refused before a byte of it is read.
+    const Response huge = rawRequest(
+            m_url.port(),
+            "POST /api/v2/chats HTTP/1.1\r\nHost: x\r\nCoder-Session-Token: " + m_operatorToken +
+                    "\r\nContent-Type: application/json\r\nContent-Length: "
+                    "1000000000\r\n\r\n");
+    QCOMPARE(huge.status, 413);
+    QVERIFY(!huge.body.value(QStringLiteral("message")).toString().isEmpty());
+    QCOMPARE(op("GET", QStringLiteral("/api/v2/chats?archived=maybe")).status, 400);
+    QCOMPARE(op("GET", QStringLiteral("/api/v2/chats/no-such-chat")).status, 404);
+    QCOMPARE(op("POST", QStringLiteral("/api/v2/chats/no-such-chat/interrupt")).status, 404);
+    QCOMPARE(op("POST", QStringLiteral("/api/v2/chats/no-such-chat/archive")).status, 404);
+    // Nothing above made a chat.
+    QCOMPARE(op("GET", QStringLiteral("/api/v2/chats"))
+                     .body.value(QStringLiteral("chats"))
+                     .toArray()
+                     .size(),
+             0);
+
+    // A chat without a message waits: nothing to interrupt.
+    const Response waiting =
+            op("POST", QStringLiteral("/api/v2/chats"), R"({"workspace":"badws","title":"idle"})");
+    QCOMPARE(waiting.status, 201);
+    QCOMPARE(waiting.body.value(QStringLiteral("status")).toString(), QStringLiteral("waiting"));
+    const QString id = waiting.body.value(QStringLiteral("id")).toString();
+    const Response conflict = op("POST", QStringLiteral("/api/v2/chats/%1/interrupt").arg(id));
+    QCOMPARE(conflict.status, 409);
+    QVERIFY(isJsonMessage(conflict));
+    const Response after = op("GET", QStringLiteral("/api/v2/chats/") + id);
+    QCOMPARE(after.body.value(QStringLiteral("status")).toString(), QStringLiteral("waiting"));
+    QCOMPARE(after.body.value(QStringLiteral("snapshot_version")).toInteger(),
+             waiting.body.value(QStringLiteral("snapshot_version")).toInteger());
+
+    // An agent's report is judged too: its API token must be a header value.
+    const QList<QByteArray> reports {
+            QByteArray(R"({"api_url":"http://127.0.0.1:1","api_token":5})"),
+            QByteArray(R"({"api_url":"http://127.0.0.1:1","api_token":"has space"})"),
+            QByteArray(R"({"api_url":"http://127.0.0.1:1","api_token":")") + QByteArray(513, 'a') +
+                    QByteArray(R"("})")};
+    for (const QByteArray &body : reports) {
+        const Response r =
+                http("POST", QStringLiteral("/api/v2/workspaceagents/me/report"), agentToken, body);
+        QVERIFY2(r.status == 400, body.left(80).constData());
+        QVERIFY(isJsonMessage(r));
+    }
+}
+
+// Two servers on one PostgreSQL database: each chat runs on exactly one of them, and each
+// lists every runner. SIGKILL the busier one; after --stale-after the other has them all.
+void TestCompaniondE2e::chatsTakenOverAfterSigkillOnPostgres()
+{
+    const QString database = PostgresTest::freshDatabase();
+    QVERIFY2(!database.isEmpty(), "the postgres fixture is not running");
+    const QString workerA = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    const QString workerB = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    const auto runtime = [](const QString &worker) {
+        return QStringList {QStringLiteral("--worker-id"),          worker,
+                            QStringLiteral("--heartbeat-interval"), QStringLiteral("500ms"),
+                            QStringLiteral("--stale-after"),        QStringLiteral("2s"),
+                            QStringLiteral("--acquire-interval"),   QStringLiteral("500ms"),
+                            QStringLiteral("--sync-interval"),      QStringLiteral("1s")};
+    };
+    Child *a = startServer(0, runtime(workerA), database);
+    QVERIFY(a);
+    const QUrl urlA = m_url;
+    Child *b = startServer(0, runtime(workerB), database);
+    QVERIFY(b);
+    const QUrl urlB = m_url;
+
+    // The workspace's agent never reports where it is: every generation keeps retrying its
+    // dial, so each chat keeps its lease until its worker dies.
+    m_url = urlA;
+    QVERIFY(!createWorkspace(QStringLiteral("shared"), false).isEmpty());
+    QStringList chats;
+    for (int i = 0; i < 6; ++i) {
+        const Run run = ctl({QStringLiteral("chats"), QStringLiteral("create"),
+                             QStringLiteral("--workspace"), QStringLiteral("shared"),
+                             QStringLiteral("--title"), QStringLiteral("chat %1").arg(i),
+                             QStringLiteral("--message"), QStringLiteral("go")});
+        QCOMPARE(run.exitCode, 0);
+        chats << QString::fromUtf8(run.out).trimmed();
+    }
+    const auto owners = [&] {
+        QHash<QString, QString> owner;
+        for (const QJsonValue &c : op("GET", QStringLiteral("/api/v2/chats"))
+                                           .body.value(QStringLiteral("chats"))
+                                           .toArray()) {
+            owner.insert(c.toObject().value(QStringLiteral("id")).toString(),
+                         c.toObject().value(QStringLiteral("worker_id")).toString());
+        }
+        return owner;
+    };
+    const auto done2 = [&] {
+        const QHash<QString, QString> owner = owners();
+        return std::all_of(chats.cbegin(), chats.cend(), [&](const QString &id) {
+            return owner.value(id) == workerA || owner.value(id) == workerB;
+        });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(done2(), Timeout);
+    // Each replica lists every runner, its own and the other's, each chat once.
+    for (const QUrl &url : {urlA, urlB}) {
+        m_url = url;
+        const auto done3 = [&] {
+            QStringList seen;
+            for (const QJsonValue &r : op("GET", QStringLiteral("/api/v2/chat-runners"))
+                                               .body.value(QStringLiteral("runners"))
+                                               .toArray()) {
+                seen << r.toObject().value(QStringLiteral("chat_id")).toString();
+            }
+            seen.sort();
+            QStringList expected = chats;
+            expected.sort();
+            return seen == expected;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(done3(), Timeout);
+    }
+    m_url = urlA;
+    const QHash<QString, QString> before = owners();
+    const int onA = int(std::count(before.cbegin(), before.cend(), workerA));
+    Child *victim = onA >= 3 ? a : b;
+    const QString survivor = onA >= 3 ? workerB : workerA;
+    m_url = onA >= 3 ? urlB : urlA;
+    victim->kill();
+    const auto done4 = [&] {
+        const QHash<QString, QString> owner = owners();
+        return std::all_of(chats.cbegin(), chats.cend(),
+                           [&](const QString &id) { return owner.value(id) == survivor; });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(done4(), 20000);
+    // The survivor's list forgets the dead replica's runners within three heartbeats.
+    const auto done5 = [&] {
+        const QJsonArray runners = op("GET", QStringLiteral("/api/v2/chat-runners"))
+                                           .body.value(QStringLiteral("runners"))
+                                           .toArray();
+        return runners.size() == chats.size() &&
+                std::all_of(runners.begin(), runners.end(), [&](const QJsonValue &r) {
+                    return r.toObject().value(QStringLiteral("worker_id")).toString() == survivor;
+                });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(done5(), Timeout);
+}
+
 #include "tst_companiond_e2e.moc"

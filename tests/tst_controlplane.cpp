@@ -12,6 +12,8 @@
 #include "pubsub/postgrespubsub.h"
 #include "store/controlplanestore.h"
 
+#include "helpers/postgrestesthelpers.h"
+
 #include <QEventLoop>
 #include <QFile>
 #include <QJsonArray>
@@ -41,43 +43,6 @@ const QByteArray operatorToken = QByteArrayLiteral("operator-token-0123456789abc
 QString postgresDir()
 {
     return QStringLiteral(COMPANION_POSTGRES_DIR);
-}
-
-QString postgresUrl()
-{
-    QFile file(postgresDir() + QStringLiteral("/url"));
-    if (!file.open(QIODevice::ReadOnly)) {
-        return {};
-    }
-    return QString::fromUtf8(file.readAll()).trimmed();
-}
-
-// A database of its own for one test, on the fixture's server.
-QString freshPostgresDatabase()
-{
-    const QString base = postgresUrl();
-    if (base.isEmpty()) {
-        return {};
-    }
-    const QUrl url(base);
-    const QString name = QStringLiteral("t_") + QUuid::createUuid().toString(QUuid::Id128).left(16);
-    {
-        QSqlDatabase admin = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
-        admin.setHostName(url.host());
-        admin.setPort(url.port());
-        admin.setUserName(url.userName());
-        admin.setDatabaseName(QStringLiteral("postgres"));
-        if (!admin.open()) {
-            qWarning() << admin.lastError().text();
-            return {};
-        }
-        QSqlQuery(admin).exec(QStringLiteral("CREATE DATABASE ") + name);
-        admin.close();
-    }
-    QSqlDatabase::removeDatabase(name);
-    QUrl db = url;
-    db.setPath(QLatin1Char('/') + name);
-    return db.toString();
 }
 
 struct Response
@@ -231,7 +196,7 @@ void TestControlPlane::migrations()
     QTemporaryDir dir;
     DatabaseLocation location = sqliteIn(dir);
     if (postgres) {
-        const QString url = freshPostgresDatabase();
+        const QString url = PostgresTest::freshDatabase();
         QVERIFY2(!url.isEmpty(), "the postgres fixture is not running");
         location = postgresLocation(url);
     }
@@ -786,7 +751,7 @@ void TestControlPlane::pendingClaimResumedAtStart()
 
 void TestControlPlane::postgresPubSubSurvivesRestart()
 {
-    const QString url = postgresUrl();
+    const QString url = PostgresTest::url();
     QVERIFY2(!url.isEmpty(), "the postgres fixture is not running");
     PostgresPubSub a(url);
     PostgresPubSub b(url);
@@ -824,7 +789,7 @@ void TestControlPlane::postgresPubSubSurvivesRestart()
 
 void TestControlPlane::twoReplicas()
 {
-    const QString url = freshPostgresDatabase();
+    const QString url = PostgresTest::freshDatabase();
     QVERIFY2(!url.isEmpty(), "the postgres fixture is not running");
     Plane one(postgresLocation(url));
     QVERIFY(one.ok);

@@ -97,6 +97,100 @@ QStringList eventRow(const QJsonObject &e)
             e.value(QStringLiteral("new_owner_id")).toString(),
             e.value(QStringLiteral("detail")).toString()};
 }
+
+// Follows /api/v2/events until Ctrl+C, through restarts of the control plane: `connected`
+// runs at each (re)connect, to fill the gap; `message` gets every message. Returns the exit
+// status.
+int followEvents(ApiClient &api, const std::function<void(bool again)> &connected,
+                 const std::function<void(const QJsonObject &)> &message, int *status)
+{
+    ReconnectingWebSocket socket(
+            [&api] { return api.webSocketRequest(QStringLiteral("/api/v2/events")); }, nullptr);
+    bool everConnected = false;
+    QObject::connect(&socket, &ReconnectingWebSocket::connectedChanged, &socket,
+                     [&](bool isConnected) {
+                         if (!isConnected) {
+                             return;
+                         }
+                         if (!everConnected) {
+                             printLine(stderr, Text::tr("Following live events; Ctrl+C stops."));
+                         }
+                         connected(std::exchange(everConnected, true));
+                     });
+    QObject::connect(&socket, &ReconnectingWebSocket::retrying, &socket,
+                     [](const QString &reason, std::chrono::milliseconds delay) {
+                         printLine(stderr,
+                                   Text::tr("Event stream lost (%1); reconnecting in %2 ms.")
+                                           .arg(reason)
+                                           .arg(delay.count()));
+                     });
+    QObject::connect(
+            &socket, &ReconnectingWebSocket::closedByServer, &socket,
+            [status](const QString &reason) {
+                printLine(stderr,
+                          Text::tr("The control plane closed the event stream: %1").arg(reason));
+                *status = 1;
+                QCoreApplication::quit();
+            });
+    QObject::connect(&socket, &ReconnectingWebSocket::textMessageReceived, &socket,
+                     [&message](const QString &text) {
+                         message(QJsonDocument::fromJson(text.toUtf8()).object());
+                     });
+    socket.open();
+    const int code = QCoreApplication::exec();
+    return *status ? *status : code;
+}
+
+QString percent(const QString &text)
+{
+    return QString::fromLatin1(QUrl::toPercentEncoding(text));
+}
+
+QString age(const QJsonValue &ms)
+{
+    const qint64 value = ms.toInteger(-1);
+    return value < 0 ? QStringLiteral("-") : QStringLiteral("%1 ms").arg(value);
+}
+
+QStringList chatRow(const QJsonObject &c)
+{
+    const QString error = c.value(QStringLiteral("last_error")).toString();
+    return {c.value(QStringLiteral("id")).toString(),
+            c.value(QStringLiteral("title")).toString(),
+            c.value(QStringLiteral("workspace_id")).toString(),
+            c.value(QStringLiteral("status")).toString() +
+                    (c.value(QStringLiteral("archived")).toBool() ? QStringLiteral(" (archived)")
+                                                                  : QString()),
+            c.value(QStringLiteral("worker_id")).toString(QStringLiteral("-")),
+            time(c.value(QStringLiteral("updated_at"))),
+            error.isEmpty() ? QStringLiteral("-") : error};
+}
+
+QStringList runnerRow(const QJsonObject &r)
+{
+    return {r.value(QStringLiteral("chat_id")).toString(),
+            r.value(QStringLiteral("worker_id")).toString(),
+            r.value(QStringLiteral("runner_id")).toString(),
+            r.value(QStringLiteral("status")).toString(QStringLiteral("-")),
+            r.value(QStringLiteral("task")).toString(QStringLiteral("-")),
+            QString::number(r.value(QStringLiteral("snapshot_version")).toInteger()),
+            QString::number(r.value(QStringLiteral("history_version")).toInteger()),
+            age(r.value(QStringLiteral("heartbeat_age_ms"))),
+            QString::number(r.value(QStringLiteral("queue_depth")).toInt()),
+            QString::number(r.value(QStringLiteral("dropped_hints")).toInteger())};
+}
+
+QStringList runnerHeader()
+{
+    return {Text::tr("CHAT"),  Text::tr("WORKER"),   Text::tr("RUNNER"),  Text::tr("STATUS"),
+            Text::tr("TASK"),  Text::tr("SNAPSHOT"), Text::tr("HISTORY"), Text::tr("HEARTBEAT"),
+            Text::tr("QUEUE"), Text::tr("DROPPED")};
+}
+
+void printCompact(const QJsonObject &object)
+{
+    printLine(stdout, QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact)));
+}
 } // namespace
 
 int runCtl(QCoreApplication &app, const QStringList &arguments)
@@ -109,7 +203,11 @@ int runCtl(QCoreApplication &app, const QStringList &arguments)
                      "  workspaces create NAME [--prebuilt] [--owner USER]\n"
                      "  workspaces claim ID --owner USER\n"
                      "  workspaces stop ID | workspaces start ID\n"
-                     "  events [--workspace ID] [--follow]"));
+                     "  events [--workspace ID] [--follow]\n"
+                     "  chats create --workspace ID --title TEXT [--message TEXT]\n"
+                     "  chats list [--archived] | chats get ID\n"
+                     "  chats interrupt ID | chats archive ID\n"
+                     "  runners [--follow]"));
     parser.addHelpOption();
     const QCommandLineOption url(QStringLiteral("url"),
                                  Text::tr("The control plane (default: the URL the local "
@@ -128,12 +226,24 @@ int runCtl(QCoreApplication &app, const QStringList &arguments)
                                                "prebuilds user until claimed)."));
     const QCommandLineOption owner(QStringLiteral("owner"), Text::tr("The owner's user name."),
                                    Text::tr("user"));
-    const QCommandLineOption workspace(QStringLiteral("workspace"),
-                                       Text::tr("Only this workspace's events (id or name)."),
-                                       Text::tr("id"));
+    const QCommandLineOption workspace(
+            QStringLiteral("workspace"),
+            Text::tr("A workspace (id or name): events shows only its events; chats create "
+                     "puts the chat on its agent."),
+            Text::tr("id"));
+    const QCommandLineOption title(QStringLiteral("title"), Text::tr("The chat's title."),
+                                   Text::tr("text"));
+    const QCommandLineOption message(QStringLiteral("message"),
+                                     Text::tr("The chat's first message (without one the chat "
+                                              "waits)."),
+                                     Text::tr("text"));
+    const QCommandLineOption archived(QStringLiteral("archived"),
+                                      Text::tr("chats list: archived chats too."));
     const QCommandLineOption follow(QStringLiteral("follow"),
-                                    Text::tr("Keep printing new events as they happen."));
-    parser.addOptions({url, tokenFile, json, prebuilt, owner, workspace, follow});
+                                    Text::tr("Keep printing new events (runners: changes) as "
+                                             "they happen, one JSON object a line."));
+    parser.addOptions(
+            {url, tokenFile, json, prebuilt, owner, workspace, follow, title, message, archived});
     parser.addPositionalArgument(QStringLiteral("command"), Text::tr("What to do (see above)."));
     parser.process(arguments);
     const QStringList words = parser.positionalArguments();
@@ -373,44 +483,18 @@ int runCtl(QCoreApplication &app, const QStringList &arguments)
                 printLine(stderr, error.toString());
             });
         };
-        ReconnectingWebSocket socket(
-                [&api] { return api.webSocketRequest(QStringLiteral("/api/v2/events")); }, nullptr);
-        bool everConnected = false;
-        QObject::connect(
-                &socket, &ReconnectingWebSocket::connectedChanged, &app, [&](bool connected) {
-                    if (!connected) {
-                        return;
-                    }
-                    if (everConnected) {
+        return followEvents(
+                api,
+                [&](bool again) {
+                    if (again) {
                         printLine(stderr,
                                   Text::tr("Reconnected to the control plane; catching "
                                            "up from event %1.")
                                           .arg(lastId));
-                    } else {
-                        printLine(stderr, Text::tr("Following live events; Ctrl+C stops."));
                     }
-                    everConnected = true;
                     catchUp();
-                });
-        QObject::connect(&socket, &ReconnectingWebSocket::retrying, &app,
-                         [](const QString &reason, std::chrono::milliseconds delay) {
-                             printLine(stderr,
-                                       Text::tr("Event stream lost (%1); reconnecting in %2 ms.")
-                                               .arg(reason)
-                                               .arg(delay.count()));
-                         });
-        QObject::connect(
-                &socket, &ReconnectingWebSocket::closedByServer, &app, [&](const QString &reason) {
-                    printLine(
-                            stderr,
-                            Text::tr("The control plane closed the event stream: %1").arg(reason));
-                    status = 1;
-                    QCoreApplication::quit();
-                });
-        QObject::connect(
-                &socket, &ReconnectingWebSocket::textMessageReceived, &app,
-                [&](const QString &text) {
-                    const QJsonObject message = QJsonDocument::fromJson(text.toUtf8()).object();
+                },
+                [&](const QJsonObject &message) {
                     const QString type = message.value(QStringLiteral("type")).toString();
                     if (type == QLatin1String("lost") && !catchingUp) {
                         catchUp(); // the server's pubsub may have dropped some
@@ -429,10 +513,168 @@ int runCtl(QCoreApplication &app, const QStringList &arguments)
                     } else {
                         print(event);
                     }
-                });
-        socket.open();
-        const int code = QCoreApplication::exec();
-        return status ? status : code;
+                },
+                &status);
+    }
+
+    if (words.value(0) == QLatin1String("chats")) {
+        const QString verb = words.value(1);
+        // One chat as the API answers it, or its id alone (create) / a line.
+        const auto answer = [&](const Reply &reply,
+                                const std::function<void(const QJsonObject &)> &plain) {
+            if (reply.error) {
+                return fail(*reply.error);
+            }
+            if (asJson) {
+                printJson(reply.body);
+            } else {
+                plain(reply.body.toObject());
+            }
+            return 0;
+        };
+        if (verb == QLatin1String("create") && words.size() == 2) {
+            if (!parser.isSet(workspace) || !parser.isSet(title)) {
+                printLine(stderr, Text::tr("chats create needs --workspace ID and --title TEXT."));
+                return 2;
+            }
+            QJsonObject body {{QStringLiteral("workspace"), parser.value(workspace)},
+                              {QStringLiteral("title"), parser.value(title)}};
+            if (parser.isSet(message)) {
+                body.insert(QStringLiteral("message"), parser.value(message));
+            }
+            return answer(wait(api.post(QStringLiteral("/api/v2/chats"), body)),
+                          [](const QJsonObject &c) {
+                              printLine(stdout, c.value(QStringLiteral("id")).toString());
+                          });
+        }
+        if (verb == QLatin1String("list") && words.size() == 2) {
+            return answer(wait(api.get(QStringLiteral("/api/v2/chats"),
+                                       parser.isSet(archived) ? QStringLiteral("archived=true")
+                                                              : QString())),
+                          [](const QJsonObject &body) {
+                              QList<QStringList> rows;
+                              for (const QJsonValue &c :
+                                   body.value(QStringLiteral("chats")).toArray()) {
+                                  rows << chatRow(c.toObject());
+                              }
+                              printTable({Text::tr("ID"), Text::tr("TITLE"), Text::tr("WORKSPACE"),
+                                          Text::tr("STATUS"), Text::tr("WORKER"),
+                                          Text::tr("UPDATED"), Text::tr("LAST ERROR")},
+                                         rows);
+                          });
+        }
+        if (verb == QLatin1String("get") && words.size() == 3) {
+            return answer(
+                    wait(api.get(QStringLiteral("/api/v2/chats/%1").arg(percent(words.at(2))))),
+                    [](const QJsonObject &c) {
+                        for (const QString &key :
+                             {QStringLiteral("id"), QStringLiteral("title"),
+                              QStringLiteral("workspace_id"), QStringLiteral("agent_id"),
+                              QStringLiteral("status"), QStringLiteral("worker_id"),
+                              QStringLiteral("runner_id"), QStringLiteral("snapshot_version"),
+                              QStringLiteral("history_version"), QStringLiteral("archived"),
+                              QStringLiteral("last_error")}) {
+                            const QJsonValue v = c.value(key);
+                            printLine(stdout,
+                                      QStringLiteral("%1: %2").arg(
+                                              key,
+                                              v.isString() ? v.toString()
+                                                      : v.isBool()
+                                                      ? QString::fromLatin1(v.toBool() ? "true"
+                                                                                       : "false")
+                                                      : v.isNull()
+                                                      ? QStringLiteral("-")
+                                                      : QString::number(v.toInteger())));
+                        }
+                        for (const QJsonValue &m : c.value(QStringLiteral("messages")).toArray()) {
+                            const QJsonObject o = m.toObject();
+                            printLine(stdout,
+                                      QStringLiteral("[%1%2] %3")
+                                              .arg(o.value(QStringLiteral("role")).toString(),
+                                                   o.value(QStringLiteral("queued")).toBool()
+                                                           ? QStringLiteral(", queued")
+                                                           : QString(),
+                                                   o.value(QStringLiteral("content")).toString()));
+                        }
+                    });
+        }
+        if ((verb == QLatin1String("interrupt") || verb == QLatin1String("archive")) &&
+            words.size() == 3) {
+            return answer(
+                    wait(api.post(
+                            QStringLiteral("/api/v2/chats/%1/%2").arg(percent(words.at(2)), verb),
+                            QJsonObject())),
+                    [](const QJsonObject &c) {
+                        printLine(stdout,
+                                  QStringLiteral("%1: %2%3")
+                                          .arg(c.value(QStringLiteral("id")).toString(),
+                                               c.value(QStringLiteral("status")).toString(),
+                                               c.value(QStringLiteral("archived")).toBool()
+                                                       ? QStringLiteral(", archived")
+                                                       : QString()));
+                    });
+        }
+        return usage();
+    }
+
+    if (words.value(0) == QLatin1String("runners") && words.size() == 1) {
+        const Reply reply = wait(api.get(QStringLiteral("/api/v2/chat-runners")));
+        if (reply.error) {
+            return fail(*reply.error);
+        }
+        const QJsonArray runners = reply.body.toObject().value(QStringLiteral("runners")).toArray();
+        if (!parser.isSet(follow)) {
+            if (asJson) {
+                printJson(runners);
+                return 0;
+            }
+            QList<QStringList> rows;
+            for (const QJsonValue &r : runners) {
+                rows << runnerRow(r.toObject());
+            }
+            printTable(runnerHeader(), rows);
+            return 0;
+        }
+        // --follow: every runner now, then each change as it is published (a removed runner
+        // has "removed": true), one JSON object a line; after a reconnect, every runner again.
+        for (const QJsonValue &r : runners) {
+            printCompact(r.toObject());
+        }
+        int status = 0;
+        return followEvents(
+                api,
+                [&](bool again) {
+                    if (!again) {
+                        return;
+                    }
+                    ApiCall *call = api.get(QStringLiteral("/api/v2/chat-runners"));
+                    QObject::connect(call, &ApiCall::finished, &app, [](const QJsonValue &body) {
+                        for (const QJsonValue &r :
+                             body.toObject().value(QStringLiteral("runners")).toArray()) {
+                            printCompact(r.toObject());
+                        }
+                    });
+                    QObject::connect(call, &ApiCall::failed, &app, [&](const ApiError &error) {
+                        if (error.status == 401 || error.status == 403) {
+                            status = fail(error);
+                            QCoreApplication::quit();
+                            return;
+                        }
+                        printLine(stderr, error.toString());
+                    });
+                },
+                [](const QJsonObject &message) {
+                    const QString type = message.value(QStringLiteral("type")).toString();
+                    if (type == QLatin1String("runner")) {
+                        printCompact(message.value(QStringLiteral("runner")).toObject());
+                    } else if (type == QLatin1String("runner_removed")) {
+                        QJsonObject removed = message;
+                        removed.remove(QStringLiteral("type"));
+                        removed.insert(QStringLiteral("removed"), true);
+                        printCompact(removed);
+                    }
+                },
+                &status);
     }
     return usage();
 }

@@ -409,7 +409,9 @@ int main(int argc, char *argv[])
         if (localClient) {
             planeApi = std::make_unique<ApiClient>(embedded.plane->url(), embedded.agentToken);
             planeApi->post(QStringLiteral("/api/v2/workspaceagents/me/report"),
-                           QJsonObject {{QStringLiteral("api_url"), agent.url().toString()}});
+                           QJsonObject {{QStringLiteral("api_url"), agent.url().toString()},
+                                        {QStringLiteral("api_token"),
+                                         QString::fromLatin1(agent.token())}});
             reinitLoop = std::make_unique<ReinitLoop>(embedded.plane->url(), embedded.agentToken,
                                                       nullptr);
             reinitLoop->start();

@@ -135,9 +135,10 @@ void AgentSupervisor::report()
         return;
     }
     m_reportRetry.reset();
-    ApiCall *call =
-            m_api->post(QStringLiteral("/api/v2/workspaceagents/me/report"),
-                        QJsonObject {{QStringLiteral("api_url"), m_agent->url().toString()}});
+    ApiCall *call = m_api->post(
+            QStringLiteral("/api/v2/workspaceagents/me/report"),
+            QJsonObject {{QStringLiteral("api_url"), m_agent->url().toString()},
+                         {QStringLiteral("api_token"), QString::fromLatin1(m_agent->token())}});
     connect(call, &ApiCall::finished, this, [this](const QJsonValue &body) {
         Q_EMIT reported(body.toObject());
         flushOutcomes();

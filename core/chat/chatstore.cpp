@@ -536,11 +536,13 @@ QFuture<AgentBinding> ChatStore::agentEndpoint(const QString &agentId)
     });
 }
 
-QFuture<void> ChatStore::bindAgent(const QString &chatId, const QString &agentId)
+QFuture<ChatRecord> ChatStore::bindAgent(const QString &chatId, const QString &agentId)
 {
-    return m_database.run([chatId, agentId](QSqlDatabase &db) {
+    // Not a state change (runners ignore the hint's unchanged version); watchers see the agent.
+    return published(m_database.run([chatId, agentId](QSqlDatabase &db) {
         exec(db, QStringLiteral("UPDATE chats SET agent_id = ? WHERE id = ?"), {agentId, chatId});
-    });
+        return requireChat(db, chatId);
+    }));
 }
 
 QFuture<QList<ChatRecord>> ChatStore::autoArchive(qint64 cutoffMs, int limit)

@@ -86,7 +86,7 @@ public:
     // The dialer's.
     QFuture<AgentBinding> currentAgent(const QString &workspaceId);
     QFuture<AgentBinding> agentEndpoint(const QString &agentId);
-    QFuture<void> bindAgent(const QString &chatId, const QString &agentId);
+    QFuture<ChatRecord> bindAgent(const QString &chatId, const QString &agentId);
 
     // Archives chats whose last activity is before `cutoffMs`, at most `limit`: those archived.
     QFuture<QList<ChatRecord>> autoArchive(qint64 cutoffMs, int limit);

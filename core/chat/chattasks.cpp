@@ -6,6 +6,7 @@
 #include "store/database.h"
 
 #include <QLoggingCategory>
+#include <QNetworkAccessManager>
 
 Q_DECLARE_LOGGING_CATEGORY(lcChat)
 
@@ -18,10 +19,18 @@ struct ChatTasks::Run
     bool cancelled = false;
     std::function<void()> cancelStep; // the provider's canceller, or a wait's
     std::unique_ptr<Clock::Timer> wait;
+    std::function<void()> releaseAgent; // the dialled agent's connection
+    AgentConnection agent;
 
     ChatStore::Fence fence() const
     {
         return {input.workerId, input.runnerId, input.historyVersion, input.status};
+    }
+    void log(const QString &kind, const QString &detail) const
+    {
+        if (input.log) {
+            input.log(kind, detail);
+        }
     }
     void end(const TaskOutcome &outcome)
     {
@@ -31,6 +40,9 @@ struct ChatTasks::Run
         finished = true;
         wait.reset();
         cancelStep = {};
+        if (auto release = std::exchange(releaseAgent, {})) {
+            release();
+        }
         if (auto callback = std::exchange(done, {})) {
             callback(outcome);
         }
@@ -54,7 +66,45 @@ ChatTasks::ChatTasks(ChatStore *store, Clock *clock, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_clock(clock ? clock : Clock::system())
+    , m_network(new QNetworkAccessManager(this))
+    , m_dial([this](const QString &agentId, LazyDialer::DialDone done) {
+        return httpDialAgent(agentId, std::move(done));
+    })
 { }
+
+std::function<void()> ChatTasks::httpDialAgent(const QString &agentId, LazyDialer::DialDone done)
+{
+    if (agentId.isEmpty()) {
+        done(std::nullopt, QStringLiteral("the chat is bound to no agent"));
+        return {};
+    }
+    struct State
+    {
+        bool cancelled = false;
+        std::function<void()> cancel;
+    };
+    auto state = std::make_shared<State>();
+    // The endpoint as the agent last reported it: a restarted agent's new port and token.
+    m_store->agentEndpoint(agentId)
+            .then(this,
+                  [this, state, done](const AgentBinding &binding) {
+                      if (state->cancelled) {
+                          done(std::nullopt, LazyDialer::canceledMessage());
+                          return;
+                      }
+                      state->cancel = httpDial(
+                              m_network,
+                              {binding.agentId, QUrl(binding.apiUrl), binding.apiToken, {}}, done);
+                  })
+            .onFailed(this,
+                      [done](const StoreError &error) { done(std::nullopt, error.message()); });
+    return [state] {
+        state->cancelled = true;
+        if (auto cancel = std::exchange(state->cancel, {})) {
+            cancel();
+        }
+    };
+}
 
 std::function<void()> ChatTasks::start(const TaskInput &input, Done done)
 {
@@ -98,18 +148,105 @@ void ChatTasks::finish(const std::shared_ptr<Run> &run, ChatStatus next, const Q
 
 void ChatTasks::generation(const std::shared_ptr<Run> &run)
 {
+    m_store->chat(run->input.chatId)
+            .then(this,
+                  [this, run](const ChatRecord &chat) {
+                      if (run->finished) {
+                          return;
+                      }
+                      LazyDialer::ValidateFunc validate =
+                              [this](const QString &workspaceId,
+                                     std::function<void(const ValidateResult &)> done) {
+                                  m_store->currentAgent(workspaceId)
+                                          .then(this,
+                                                [done](const AgentBinding &binding) {
+                                                    ValidateResult result;
+                                                    result.kind = binding.kind ==
+                                                                    AgentBinding::Kind::Agent
+                                                            ? ValidateResult::Kind::Agent
+                                                            : ValidateResult::Kind::NoAgent;
+                                                    result.agentId = binding.agentId;
+                                                    done(result);
+                                                })
+                                          .onFailed(this, [done](const StoreError &error) {
+                                              done({ValidateResult::Kind::Error,
+                                                    {},
+                                                    error.message()});
+                                          });
+                              };
+                      auto *dial = new LazyDial(chat.agentId, chat.workspaceId, m_dial,
+                                                std::move(validate), m_clock, m_dialOptions, this);
+                      connect(dial, &LazyDial::finished, this,
+                              [this, run, chat, dial](const DialResult &result) {
+                                  dial->deleteLater();
+                                  dialed(run, chat, result);
+                              });
+                      run->cancelStep = [dial = QPointer<LazyDial>(dial)] {
+                          if (dial) {
+                              dial->cancel();
+                          }
+                      };
+                      dial->start();
+                  })
+            .onFailed(this, [run](const StoreError &error) { run->end(outcomeOf(error)); });
+}
+
+void ChatTasks::dialed(const std::shared_ptr<Run> &run, const ChatRecord &chat,
+                       const DialResult &result)
+{
+    if (run->finished || run->cancelled) {
+        if (result.ok && result.connection.release) {
+            result.connection.release();
+        }
+        return;
+    }
+    run->cancelStep = {};
+    if (!result.ok) {
+        run->log(QStringLiteral("dial_failed"), result.error);
+        if (result.noAgent) {
+            // The model would read this and could start the workspace; without one, the user.
+            finish(run, ChatStatus::Error, result.error);
+        } else {
+            run->end(TaskOutcome::retryable(result.error));
+        }
+        return;
+    }
+    run->releaseAgent = result.connection.release;
+    ChatRecord current = chat;
+    if (result.switched) {
+        run->log(QStringLiteral("dial_switched"),
+                 QStringLiteral("%1 → %2").arg(chat.agentId.isEmpty() ? QStringLiteral("none")
+                                                                      : chat.agentId,
+                                               result.connection.agentId));
+        // The binding follows the workspace even if this turn fails later.
+        m_store->bindAgent(chat.id, result.connection.agentId)
+                .onFailed(this, [](const StoreError &error) {
+                    qCWarning(lcChat) << "Cannot bind the chat's new agent:" << error.message();
+                    return ChatRecord();
+                });
+        current.agentId = result.connection.agentId;
+    }
+    run->agent = result.connection;
+    generate(run, current);
+}
+
+void ChatTasks::generate(const std::shared_ptr<Run> &run, const ChatRecord &chat)
+{
     if (!m_provider) {
         finish(run, ChatStatus::Error, NoProviderMessage);
         return;
     }
     m_store->messages(run->input.chatId)
             .then(this,
-                  [this, run](const QList<ChatMessageRecord> &messages) {
+                  [this, run, chat](const QList<ChatMessageRecord> &messages) {
                       if (run->finished) {
                           return;
                       }
                       GenerationRequest request;
                       request.chatId = run->input.chatId;
+                      request.title = chat.title;
+                      request.agent = run->agent;
+                      request.agent.release = {}; // the run releases it
                       for (const ChatMessageRecord &m : messages) {
                           if (!m.queued) {
                               request.history << m;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chatrecord.h"
+#include "lazydialer.h"
 
 #include <QList>
 #include <QString>
@@ -12,6 +13,7 @@ struct GenerationRequest
     QString chatId;
     QString title;
     QList<ChatMessageRecord> history; // oldest first, queued ones excluded
+    AgentConnection agent; // the workspace agent, dialled (its tools run there)
 };
 
 struct GenerationResult

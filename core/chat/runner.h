@@ -25,6 +25,7 @@ struct RunnerEvent
                   // dial_failed, …
     QString detail;
 };
+Q_DECLARE_METATYPE(RunnerEvent)
 
 // One runner of one chat (runner.go): follows the chat's state through chat:update hints and
 // the manager's database syncs, and runs exactly one task per observed (history version,

@@ -1,5 +1,7 @@
 #include "controlplane.h"
 
+#include "routehelpers.h"
+
 #include "http/jsonresponse.h"
 #include "http/serversentevents.h"
 #include "http/strictjson.h"
@@ -21,75 +23,7 @@ Q_LOGGING_CATEGORY(lcControlPlane, "companion.controlplane")
 
 using Http::Status;
 
-namespace {
-
-Status statusOf(const StoreError &error)
-{
-    switch (error.kind()) {
-    case StoreError::Kind::NotFound:
-        return Status::NotFound;
-    case StoreError::Kind::Conflict:
-        return Status::Conflict;
-    case StoreError::Kind::Invalid:
-        return Status::BadRequest;
-    case StoreError::Kind::Database:
-        break;
-    }
-    return Status::ServiceUnavailable;
-}
-
-QString messageOf(const StoreError &error)
-{
-    switch (error.kind()) {
-    case StoreError::Kind::NotFound:
-        return QStringLiteral("Not found.");
-    case StoreError::Kind::Conflict:
-        return QStringLiteral("Conflict.");
-    case StoreError::Kind::Invalid:
-        return QStringLiteral("Invalid request.");
-    case StoreError::Kind::Database:
-        break;
-    }
-    return QStringLiteral("The database is not available.");
-}
-
-// Answers a failed store future on `responder` (kept alive by the shared pointer).
-auto answerFailure(std::shared_ptr<HttpResponder> responder)
-{
-    return [responder](const StoreError &error) {
-        JsonResponse::message(*responder, statusOf(error), messageOf(error), error.message());
-    };
-}
-
-// The body as a JSON object (as Go decodes it into a struct with `fields`, when given), or a
-// 400 already answered.
-std::optional<QJsonObject> readBody(const ApiRequest &request, HttpResponder &responder,
-                                    const QStringList &fields = {}, const QString &goType = {})
-{
-    QString error;
-    std::optional<QJsonObject> body = fields.isEmpty()
-            ? request.jsonObject(&error)
-            : request.decodeStruct(fields, goType, &error);
-    if (!body) {
-        JsonResponse::message(responder, Status::BadRequest, QStringLiteral("Invalid JSON."),
-                              error);
-    }
-    return body;
-}
-
-std::shared_ptr<HttpResponder> keep(HttpResponder &responder)
-{
-    return std::make_shared<HttpResponder>(std::move(responder));
-}
-
-QJsonObject eventMessage(const QString &type, const QJsonObject &fields)
-{
-    QJsonObject message = fields;
-    message.insert(QStringLiteral("type"), type);
-    return message;
-}
-
-} // namespace
+using namespace ControlPlaneRoutes;
 
 // One agent's GET /api/v2/workspaceagents/me/reinit: subscribed to its workspace's claim
 // channel before the durable check runs, so that a claim landing during the check is buffered
@@ -252,11 +186,14 @@ ControlPlane::ControlPlane(Options options, QObject *parent)
     }
     m_server = new ApiServer([this](QByteArrayView token) { return authenticate(token); },
                              m_options.httpLimits, nullptr, this);
+    m_chat = new ChatService(m_store->database(), m_pubsub, m_clock, m_options.chat, this);
     addRoutes();
+    m_chat->addRoutes(m_server);
 }
 
 ControlPlane::~ControlPlane()
 {
+    delete m_chat; // its runners still reach the store and the pubsub as they stop
     m_eventsSubscription.cancel();
     for (QWebSocket *socket : std::as_const(m_eventSockets)) {
         socket->disconnect(this);
@@ -339,7 +276,8 @@ void ControlPlane::start()
                       whenListening([this] {
                           loadTokens([this] {
                               QString error;
-                              if (!m_server->listen(m_options.address, m_options.port, &error)) {
+                              if (!m_chat->start(&error) ||
+                                  !m_server->listen(m_options.address, m_options.port, &error)) {
                                   Q_EMIT failed(error);
                                   return;
                               }
@@ -918,7 +856,8 @@ void ControlPlane::contextStateRoute(const ApiRequest &request, HttpResponder &r
 void ControlPlane::reportRoute(const ApiRequest &request, HttpResponder &r)
 {
     const std::optional<QJsonObject> body =
-            readBody(request, r, {QStringLiteral("api_url")}, QStringLiteral("ReportRequest"));
+            readBody(request, r, {QStringLiteral("api_url"), QStringLiteral("api_token")},
+                     QStringLiteral("ReportRequest"));
     if (!body) {
         return;
     }
@@ -935,8 +874,21 @@ void ControlPlane::reportRoute(const ApiRequest &request, HttpResponder &r)
                                              "user info, at most 2048 characters."));
         return;
     }
+    // The chat runtime dials the agent's API with it; no route ever returns it. A header value:
+    // printable ASCII only.
+    const QJsonValue tokenValue = body->value(QStringLiteral("api_token"));
+    const QString tokenText = tokenValue.toString();
+    if (!tokenValue.isUndefined() &&
+        (!tokenValue.isString() || tokenText.size() > 512 ||
+         std::any_of(tokenText.cbegin(), tokenText.cend(),
+                     [](QChar c) { return c.unicode() < 0x21 || c.unicode() > 0x7e; }))) {
+        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid api_token."),
+                              QStringLiteral("Expected at most 512 printable ASCII characters."));
+        return;
+    }
+    const QByteArray apiToken = tokenText.toLatin1();
     auto responder = keep(r);
-    m_store->reportAgent(agentId, apiUrl)
+    m_store->reportAgent(agentId, apiUrl, apiToken)
             .then(this,
                   [this, responder, agentId]() {
                       m_store->reinitCheck(agentId)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "chatservice.h"
+
 #include "common/clock.h"
 #include "http/apiserver.h"
 #include "pubsub/pubsub.h"
@@ -37,6 +39,7 @@ public:
         bool echoProvisioner = true;
         ApiServer::Limits httpLimits;
         Clock *clock = nullptr; // SSE pings, pubsub reconnects; null: the system clock
+        ChatService::Options chat; // the worker id and the chat runtime's intervals
     };
 
     // Channel of the live changes every replica relays to its /api/v2/events clients.
@@ -55,6 +58,7 @@ public:
     ControlPlaneStore *store() const { return m_store; }
     PubSub *pubsub() const { return m_pubsub; }
     ApiServer *server() const { return m_server; }
+    ChatService *chatService() const { return m_chat; }
     int reinitStreamCount() const { return int(m_streams.size()); }
 
     // A new agent token (hex of 32 random bytes) and its stored SHA-256 (hex).
@@ -110,6 +114,7 @@ private:
     ControlPlaneStore *m_store;
     PubSub *m_pubsub = nullptr;
     ApiServer *m_server = nullptr;
+    ChatService *m_chat = nullptr;
     PubSub::Subscription m_eventsSubscription;
     QByteArray m_operatorTokenHash;
     QString m_replicaId; // this process, in agent_streams

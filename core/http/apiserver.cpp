@@ -97,8 +97,13 @@ ApiServer::ApiServer(Authenticator authenticator, const Limits &limits, Clock *c
     connect(m_webSockets, &QWebSocketServer::newConnection, this, &ApiServer::acceptWebSocket);
     m_owner.judge = [this](const HttpConnection::Head &head) { return judge(head); };
     m_owner.dispatch = [this](int route, const ApiRequest &request, HttpResponder &responder) {
-        qCDebug(lcHttp).noquote() << request.methodName() << request.path() << "chat_id"
-                                  << QString::fromUtf8(request.header("Coder-Chat-Id"));
+        const QByteArray chatId = request.header("Coder-Chat-Id");
+        if (chatId.isEmpty()) {
+            qCDebug(lcHttp).noquote() << request.methodName() << request.path();
+        } else {
+            qCDebug(lcHttp).noquote() << request.methodName() << request.path() << "chat_id"
+                                      << QString::fromUtf8(chatId);
+        }
         ApiRequest identified = request;
         identified.setIdentity(identify(request.headers()));
         m_routes.at(size_t(route)).handler(identified, responder);

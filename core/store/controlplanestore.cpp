@@ -489,12 +489,14 @@ QFuture<void> ControlPlaneStore::forgetDeadStreams(bool all)
     });
 }
 
-QFuture<void> ControlPlaneStore::reportAgent(const QString &agentId, const QString &apiUrl)
+QFuture<void> ControlPlaneStore::reportAgent(const QString &agentId, const QString &apiUrl,
+                                             const QByteArray &apiToken)
 {
     return m_database.run([=](QSqlDatabase &db) {
-        QSqlQuery q = exec(
-                db, QStringLiteral("UPDATE agents SET api_url = ?, last_seen_at = ? WHERE id = ?"),
-                {apiUrl, now(), agentId});
+        QSqlQuery q = exec(db,
+                           QStringLiteral("UPDATE agents SET api_url = ?, api_token = ?, "
+                                          "last_seen_at = ? WHERE id = ?"),
+                           {apiUrl, QString::fromLatin1(apiToken), now(), agentId});
         if (q.numRowsAffected() != 1) {
             fail(StoreError::Kind::NotFound, QStringLiteral("No agent %1.").arg(agentId));
         }

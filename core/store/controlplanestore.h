@@ -56,7 +56,8 @@ public:
     // for a database no other replica uses (SQLite): every row is a previous run's.
     QFuture<void> forgetDeadStreams(bool all);
     // The agent's own report: where its API is; it was seen now.
-    QFuture<void> reportAgent(const QString &agentId, const QString &apiUrl);
+    QFuture<void> reportAgent(const QString &agentId, const QString &apiUrl,
+                              const QByteArray &apiToken = {});
     // Records the claim build the agent says it has run for (ReinitCheck::ackedClaimBuildId).
     QFuture<void> ackClaimBuild(const QString &agentId, const QString &buildId);
 
