@@ -490,8 +490,7 @@ LazyDialer::DialFunc instantDial(QStringList reachable, QStringList *dialled = n
             dialled->append(agentId);
         }
         if (reachable.contains(agentId)) {
-            done(AgentConnection {agentId, QUrl(QStringLiteral("http://127.0.0.1:1")), "t", {}},
-                 {});
+            done(DialedAgent {agentId, QUrl(QStringLiteral("http://127.0.0.1:1")), "t", {}}, {});
         } else {
             done(std::nullopt, QStringLiteral("connection refused"));
         }

@@ -26,9 +26,9 @@ const QString workspace = QStringLiteral("workspace-1");
 const QByteArray token = QByteArrayLiteral("agent-s3cret-token");
 
 // A connection whose release() counts into `releases`.
-AgentConnection connectionTo(const QString &agentId, std::shared_ptr<int> releases)
+DialedAgent connectionTo(const QString &agentId, std::shared_ptr<int> releases)
 {
-    AgentConnection connection;
+    DialedAgent connection;
     connection.agentId = agentId;
     connection.apiUrl = QUrl(QStringLiteral("http://127.0.0.1:1"));
     connection.release = [releases] { ++*releases; };
@@ -563,11 +563,11 @@ private Q_SLOTS:
     {
         HttpFixture http;
         QVERIFY(http.listen());
-        std::optional<AgentConnection> connection;
+        std::optional<DialedAgent> connection;
         QString error;
         int calls = 0;
         httpDial(&http.network, http.endpoint(token),
-                 [&](std::optional<AgentConnection> c, const QString &e) {
+                 [&](std::optional<DialedAgent> c, const QString &e) {
                      ++calls;
                      connection = std::move(c);
                      error = e;
@@ -586,11 +586,11 @@ private Q_SLOTS:
     {
         HttpFixture http;
         QVERIFY(http.listen());
-        std::optional<AgentConnection> connection;
+        std::optional<DialedAgent> connection;
         QString error;
         int calls = 0;
         httpDial(&http.network, http.endpoint(token + "x"),
-                 [&](std::optional<AgentConnection> c, const QString &e) {
+                 [&](std::optional<DialedAgent> c, const QString &e) {
                      ++calls;
                      connection = std::move(c);
                      error = e;
@@ -605,11 +605,11 @@ private Q_SLOTS:
     {
         HttpFixture http;
         QVERIFY(http.listen());
-        AgentConnection endpoint = http.endpoint(token);
+        DialedAgent endpoint = http.endpoint(token);
         endpoint.apiUrl.setPath(QStringLiteral("/array/"));
         QString error;
         int calls = 0;
-        httpDial(&http.network, endpoint, [&](std::optional<AgentConnection> c, const QString &e) {
+        httpDial(&http.network, endpoint, [&](std::optional<DialedAgent> c, const QString &e) {
             ++calls;
             QVERIFY(!c);
             error = e;
@@ -627,13 +627,13 @@ private Q_SLOTS:
             closedPort = probe.serverPort();
         }
         QNetworkAccessManager network;
-        AgentConnection endpoint;
+        DialedAgent endpoint;
         endpoint.agentId = boundAgent;
         endpoint.apiUrl = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(closedPort));
         endpoint.token = token;
         QString error;
         int calls = 0;
-        httpDial(&network, endpoint, [&](std::optional<AgentConnection> c, const QString &e) {
+        httpDial(&network, endpoint, [&](std::optional<DialedAgent> c, const QString &e) {
             ++calls;
             QVERIFY(!c);
             error = e;
@@ -663,7 +663,7 @@ private Q_SLOTS:
         QString error;
         std::function<void()> cancel = httpDial(
                 &http.network, http.endpoint(token),
-                [&calls, &error, sentinel](std::optional<AgentConnection> c, const QString &e) {
+                [&calls, &error, sentinel](std::optional<DialedAgent> c, const QString &e) {
                     ++calls;
                     QVERIFY(!c);
                     error = e;
@@ -687,10 +687,10 @@ private Q_SLOTS:
     {
         HttpFixture http;
         QVERIFY(http.listen());
-        const AgentConnection endpoint = http.endpoint(token);
+        const DialedAgent endpoint = http.endpoint(token);
         QNetworkAccessManager *network = &http.network;
         auto dial = [network, endpoint](const QString &agentId, LazyDialer::DialDone done) {
-            AgentConnection target = endpoint;
+            DialedAgent target = endpoint;
             target.agentId = agentId;
             return httpDial(network, target, std::move(done));
         };
@@ -744,9 +744,9 @@ private:
             }
             return true;
         }
-        AgentConnection endpoint(const QByteArray &withToken) const
+        DialedAgent endpoint(const QByteArray &withToken) const
         {
-            AgentConnection endpoint;
+            DialedAgent endpoint;
             endpoint.agentId = boundAgent;
             endpoint.apiUrl = server.baseUrl();
             endpoint.token = withToken;

@@ -1086,14 +1086,6 @@ KSyntaxHighlighting %4</translation>
         <translation>&amp;Runner</translation>
     </message>
     <message>
-        <source>No chat runners yet</source>
-        <translation>Noch keine Chat-Runner</translation>
-    </message>
-    <message>
-        <source>The chat runtime&apos;s runners appear here with their state, lease and heartbeat, once a control plane is running chats.</source>
-        <translation>Sobald eine Steuerungsebene Chats ausführt, erscheinen hier die Runner der Chat-Laufzeit mit Zustand, Lease und Heartbeat.</translation>
-    </message>
-    <message>
         <source>R&amp;einit events</source>
         <translation>R&amp;einit-Ereignisse</translation>
     </message>
@@ -1401,12 +1393,67 @@ Gespeicherter Kontext: %5</translation>
         <source>Agent never connected</source>
         <translation>Agent nie verbunden</translation>
     </message>
+    <message>
+        <source>Cha&amp;t</source>
+        <translation>&amp;Chat</translation>
+    </message>
+    <message>
+        <source>Show &amp;Runners</source>
+        <translation>&amp;Runner anzeigen</translation>
+    </message>
 </context>
 <context>
     <name>ManagedProcess</name>
     <message>
         <source>The process has no id.</source>
         <translation>Der Prozess hat keine Kennung.</translation>
+    </message>
+</context>
+<context>
+    <name>NewChatDialog</name>
+    <message>
+        <source>New Chat</source>
+        <translation>Neuer Chat</translation>
+    </message>
+    <message>
+        <source>%1 on %2</source>
+        <translation>%1 auf %2</translation>
+    </message>
+    <message>
+        <source>What the chat is about</source>
+        <translation>Worum es im Chat geht</translation>
+    </message>
+    <message>
+        <source>Optional: without a first message the chat waits.</source>
+        <translation>Optional: Ohne erste Nachricht wartet der Chat.</translation>
+    </message>
+    <message>
+        <source>&amp;Workspace:</source>
+        <translation>Arbeits&amp;bereich:</translation>
+    </message>
+    <message>
+        <source>&amp;Title:</source>
+        <translation>&amp;Titel:</translation>
+    </message>
+    <message>
+        <source>First &amp;message:</source>
+        <translation>Erste &amp;Nachricht:</translation>
+    </message>
+    <message>
+        <source>&amp;Start Chat</source>
+        <translation>Chat &amp;starten</translation>
+    </message>
+    <message>
+        <source>No workspace to start a chat on: connect a control plane with at least one workspace.</source>
+        <translation>Kein Arbeitsbereich für einen Chat: Verbinden Sie eine Steuerungsebene mit mindestens einem Arbeitsbereich.</translation>
+    </message>
+    <message>
+        <source>The control plane is gone.</source>
+        <translation>Die Steuerungsebene ist nicht mehr verbunden.</translation>
+    </message>
+    <message>
+        <source>Cannot start the chat: %1</source>
+        <translation>Der Chat kann nicht gestartet werden: %1</translation>
     </message>
 </context>
 <context>
@@ -2156,6 +2203,190 @@ Kennung %3</translation>
     </message>
 </context>
 <context>
+    <name>RunnerTableModel</name>
+    <message>
+        <source>Chat</source>
+        <translation>Chat</translation>
+    </message>
+    <message>
+        <source>Chat ID</source>
+        <translation>Chat-ID</translation>
+    </message>
+    <message>
+        <source>Control plane</source>
+        <translation>Steuerungsebene</translation>
+    </message>
+    <message>
+        <source>Workspace</source>
+        <translation>Arbeitsbereich</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>Agent</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>Runner</source>
+        <translation>Runner</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>Aufgabe</translation>
+    </message>
+    <message>
+        <source>Snapshot</source>
+        <translation>Snapshot</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Verlauf</translation>
+    </message>
+    <message>
+        <source>Heartbeat</source>
+        <translation>Heartbeat</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>Warteschlange</translation>
+    </message>
+    <message>
+        <source>Drops</source>
+        <translation>Verworfen</translation>
+    </message>
+    <message>
+        <source>%1, archived</source>
+        <translation>%1, archiviert</translation>
+    </message>
+    <message>
+        <source>%1 (retrying)</source>
+        <translation>%1 (neuer Versuch)</translation>
+    </message>
+    <message>
+        <source>cleaning up</source>
+        <translation>wird aufgeräumt</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>The lease was not renewed at its last heartbeat.</source>
+        <translation>Die Lease wurde beim letzten Heartbeat nicht erneuert.</translation>
+    </message>
+    <message>
+        <source>The lease is stale: another worker may take this chat over.</source>
+        <translation>Die Lease ist veraltet: Ein anderer Worker darf diesen Chat übernehmen.</translation>
+    </message>
+</context>
+<context>
+    <name>RunnersView</name>
+    <message>
+        <source>Runners</source>
+        <translation>Runner</translation>
+    </message>
+    <message>
+        <source>&amp;New Chat…</source>
+        <translation>&amp;Neuer Chat …</translation>
+    </message>
+    <message>
+        <source>Start a chat on a workspace, for diagnostics (Ctrl+Shift+N)</source>
+        <translation>Einen Chat auf einem Arbeitsbereich starten, zur Diagnose (Strg+Umschalt+N)</translation>
+    </message>
+    <message>
+        <source>&amp;Interrupt Chat</source>
+        <translation>Chat &amp;unterbrechen</translation>
+    </message>
+    <message>
+        <source>End the selected chat&apos;s turn (Ctrl+Shift+I)</source>
+        <translation>Den aktuellen Zug des ausgewählten Chats beenden (Strg+Umschalt+I)</translation>
+    </message>
+    <message>
+        <source>&amp;Archive Chat</source>
+        <translation>Chat archi&amp;vieren</translation>
+    </message>
+    <message>
+        <source>Archive the selected chat; its runner lets it go (Ctrl+Shift+A)</source>
+        <translation>Den ausgewählten Chat archivieren; sein Runner gibt ihn frei (Strg+Umschalt+A)</translation>
+    </message>
+    <message>
+        <source>No chats yet</source>
+        <translation>Noch keine Chats</translation>
+    </message>
+    <message>
+        <source>Chats of the connected control planes appear here with the runner that holds each: its state, lease and heartbeat, task and event log. Start one with Chat &gt; New Chat… to see the runtime work.</source>
+        <translation>Die Chats der verbundenen Steuerungsebenen erscheinen hier mit dem Runner, der sie jeweils hält: Zustand, Lease und Heartbeat, Aufgabe und Ereignisprotokoll. Starten Sie einen mit Chat &gt; Neuer Chat …, um die Laufzeit arbeiten zu sehen.</translation>
+    </message>
+    <message>
+        <source>Search chats and runners</source>
+        <translation>Chats und Runner durchsuchen</translation>
+    </message>
+    <message>
+        <source>Search by title, id, workspace, worker or error</source>
+        <translation>Nach Titel, ID, Arbeitsbereich, Worker oder Fehler suchen</translation>
+    </message>
+    <message>
+        <source>Only stuc&amp;k runners</source>
+        <translation>Nur hän&amp;gende Runner</translation>
+    </message>
+    <message>
+        <source>A stale heartbeat, or a task retrying for more than a minute</source>
+        <translation>Ein veralteter Heartbeat oder eine Aufgabe, die seit über einer Minute neu versucht wird</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n chat(s)</source>
+        <translation>
+            <numerusform>%1 von %n Chat</numerusform>
+            <numerusform>%1 von %n Chats</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Chats and runners</source>
+        <translation>Chats und Runner</translation>
+    </message>
+    <message>
+        <source>Runner event log</source>
+        <translation>Ereignisprotokoll des Runners</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>Ereignis</translation>
+    </message>
+    <message>
+        <source>Detail</source>
+        <translation>Details</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n chat(s)</source>
+        <translation>
+            <numerusform>%n Chat</numerusform>
+            <numerusform>%n Chats</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cannot archive the chat: %1</source>
+        <translation>Der Chat kann nicht archiviert werden: %1</translation>
+    </message>
+    <message>
+        <source>Cannot interrupt the chat: %1</source>
+        <translation>Der Chat kann nicht unterbrochen werden: %1</translation>
+    </message>
+</context>
+<context>
     <name>StartProcessDialog</name>
     <message>
         <source>Start Process</source>
@@ -2536,22 +2767,6 @@ Kennung %3</translation>
         <translation>Signal %1: wird angehalten</translation>
     </message>
     <message>
-        <source>Drives a control plane&apos;s API.
-Commands:
-  workspaces list
-  workspaces create NAME [--prebuilt] [--owner USER]
-  workspaces claim ID --owner USER
-  workspaces stop ID | workspaces start ID
-  events [--workspace ID] [--follow]</source>
-        <translation>Bedient die API einer Steuerungsebene.
-Befehle:
-  workspaces list
-  workspaces create NAME [--prebuilt] [--owner BENUTZER]
-  workspaces claim ID --owner BENUTZER
-  workspaces stop ID | workspaces start ID
-  events [--workspace ID] [--follow]</translation>
-    </message>
-    <message>
         <source>The control plane (default: the URL the local `companiond server` wrote to %1).</source>
         <translation>Die Steuerungsebene (Vorgabe: die URL, die der lokale `companiond server` in %1 geschrieben hat).</translation>
     </message>
@@ -2576,16 +2791,8 @@ Befehle:
         <translation>Benutzer</translation>
     </message>
     <message>
-        <source>Only this workspace&apos;s events (id or name).</source>
-        <translation>Nur die Ereignisse dieses Arbeitsbereichs (Kennung oder Name).</translation>
-    </message>
-    <message>
         <source>id</source>
         <translation>Kennung</translation>
-    </message>
-    <message>
-        <source>Keep printing new events as they happen.</source>
-        <translation>Neue Ereignisse fortlaufend ausgeben, sobald sie eintreten.</translation>
     </message>
     <message>
         <source>What to do (see above).</source>
@@ -2678,6 +2885,166 @@ Befehle:
     <message>
         <source>Event stream lost (%1); reconnecting in %2 ms.</source>
         <translation>Ereignisstrom verloren (%1); neuer Verbindungsversuch in %2 ms.</translation>
+    </message>
+    <message>
+        <source>This replica&apos;s chat worker id (default: a new one at each start).</source>
+        <translation>Die Chat-Worker-ID dieser Replik (Standard: bei jedem Start eine neue).</translation>
+    </message>
+    <message>
+        <source>uuid</source>
+        <translation>uuid</translation>
+    </message>
+    <message>
+        <source>How often chat leases are renewed (default 9s).</source>
+        <translation>Wie oft Chat-Leases erneuert werden (Standard 9s).</translation>
+    </message>
+    <message>
+        <source>duration</source>
+        <translation>Dauer</translation>
+    </message>
+    <message>
+        <source>How old a lease&apos;s heartbeat is before another worker may take the chat over; stale heartbeats are also cleaned up this often (default 30s).</source>
+        <translation>Wie alt der Heartbeat einer Lease sein muss, bevor ein anderer Worker den Chat übernehmen darf; so oft werden auch veraltete Heartbeats aufgeräumt (Standard 30s).</translation>
+    </message>
+    <message>
+        <source>How often runners re-read their chats from the database (default 15s).</source>
+        <translation>Wie oft Runner ihre Chats neu aus der Datenbank lesen (Standard 15s).</translation>
+    </message>
+    <message>
+        <source>How often the worker looks for chats to run (default 30s).</source>
+        <translation>Wie oft der Worker nach auszuführenden Chats sucht (Standard 30s).</translation>
+    </message>
+    <message>
+        <source>Archive chats inactive for this many days (default 90; 0: never).</source>
+        <translation>Chats archivieren, die so viele Tage inaktiv sind (Standard 90; 0: nie).</translation>
+    </message>
+    <message>
+        <source>days</source>
+        <translation>Tage</translation>
+    </message>
+    <message>
+        <source>Invalid --worker-id value %1: expected a UUID.</source>
+        <translation>Ungültiger Wert %1 für --worker-id: erwartet wird eine UUID.</translation>
+    </message>
+    <message>
+        <source>Invalid --%1 value %2: expected a duration from 1ms to 24h, such as 500ms, 9s or 2m.</source>
+        <translation>Ungültiger Wert %2 für --%1: erwartet wird eine Dauer von 1ms bis 24h, etwa 500ms, 9s oder 2m.</translation>
+    </message>
+    <message>
+        <source>--stale-after (%1 ms) must be longer than --heartbeat-interval (%2 ms), or every lease goes stale between its renewals.</source>
+        <translation>--stale-after (%1 ms) muss länger sein als --heartbeat-interval (%2 ms), sonst veraltet jede Lease zwischen ihren Erneuerungen.</translation>
+    </message>
+    <message>
+        <source>Invalid --auto-archive-days value %1: expected a whole number from 0 to 36500.</source>
+        <translation>Ungültiger Wert %1 für --auto-archive-days: erwartet wird eine ganze Zahl von 0 bis 36500.</translation>
+    </message>
+    <message>
+        <source>Chat worker: %1</source>
+        <translation>Chat-Worker: %1</translation>
+    </message>
+    <message>
+        <source>CHAT</source>
+        <translation>CHAT</translation>
+    </message>
+    <message>
+        <source>WORKER</source>
+        <translation>WORKER</translation>
+    </message>
+    <message>
+        <source>RUNNER</source>
+        <translation>RUNNER</translation>
+    </message>
+    <message>
+        <source>STATUS</source>
+        <translation>STATUS</translation>
+    </message>
+    <message>
+        <source>TASK</source>
+        <translation>AUFGABE</translation>
+    </message>
+    <message>
+        <source>SNAPSHOT</source>
+        <translation>SNAPSHOT</translation>
+    </message>
+    <message>
+        <source>HISTORY</source>
+        <translation>VERLAUF</translation>
+    </message>
+    <message>
+        <source>HEARTBEAT</source>
+        <translation>HEARTBEAT</translation>
+    </message>
+    <message>
+        <source>QUEUE</source>
+        <translation>WARTESCHLANGE</translation>
+    </message>
+    <message>
+        <source>DROPPED</source>
+        <translation>VERWORFEN</translation>
+    </message>
+    <message>
+        <source>Drives a control plane&apos;s API.
+Commands:
+  workspaces list
+  workspaces create NAME [--prebuilt] [--owner USER]
+  workspaces claim ID --owner USER
+  workspaces stop ID | workspaces start ID
+  events [--workspace ID] [--follow]
+  chats create --workspace ID --title TEXT [--message TEXT]
+  chats list [--archived] | chats get ID
+  chats interrupt ID | chats archive ID
+  runners [--follow]</source>
+        <translation>Steuert die API einer Steuerungsebene.
+Befehle:
+  workspaces list
+  workspaces create NAME [--prebuilt] [--owner BENUTZER]
+  workspaces claim ID --owner BENUTZER
+  workspaces stop ID | workspaces start ID
+  events [--workspace ID] [--follow]
+  chats create --workspace ID --title TEXT [--message TEXT]
+  chats list [--archived] | chats get ID
+  chats interrupt ID | chats archive ID
+  runners [--follow]</translation>
+    </message>
+    <message>
+        <source>A workspace (id or name): events shows only its events; chats create puts the chat on its agent.</source>
+        <translation>Ein Arbeitsbereich (ID oder Name): events zeigt nur seine Ereignisse; chats create legt den Chat auf seinen Agenten.</translation>
+    </message>
+    <message>
+        <source>The chat&apos;s title.</source>
+        <translation>Der Titel des Chats.</translation>
+    </message>
+    <message>
+        <source>text</source>
+        <translation>Text</translation>
+    </message>
+    <message>
+        <source>The chat&apos;s first message (without one the chat waits).</source>
+        <translation>Die erste Nachricht des Chats (ohne sie wartet der Chat).</translation>
+    </message>
+    <message>
+        <source>chats list: archived chats too.</source>
+        <translation>chats list: auch archivierte Chats.</translation>
+    </message>
+    <message>
+        <source>Keep printing new events (runners: changes) as they happen, one JSON object a line.</source>
+        <translation>Neue Ereignisse (runners: Änderungen) laufend ausgeben, ein JSON-Objekt je Zeile.</translation>
+    </message>
+    <message>
+        <source>chats create needs --workspace ID and --title TEXT.</source>
+        <translation>chats create braucht --workspace ID und --title TEXT.</translation>
+    </message>
+    <message>
+        <source>TITLE</source>
+        <translation>TITEL</translation>
+    </message>
+    <message>
+        <source>UPDATED</source>
+        <translation>GEÄNDERT</translation>
+    </message>
+    <message>
+        <source>LAST ERROR</source>
+        <translation>LETZTER FEHLER</translation>
     </message>
 </context>
 <context>

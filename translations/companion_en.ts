@@ -117,4 +117,21 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>RunnersView</name>
+    <message numerus="yes">
+        <source>%1 of %n chat(s)</source>
+        <translation>
+            <numerusform>%1 of %n chat</numerusform>
+            <numerusform>%1 of %n chats</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n chat(s)</source>
+        <translation>
+            <numerusform>%n chat</numerusform>
+            <numerusform>%n chats</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

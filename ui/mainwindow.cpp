@@ -8,6 +8,7 @@
 #include "emptystatepage.h"
 #include "processesview.h"
 #include "reiniteventsview.h"
+#include "runnersview.h"
 #include "theme.h"
 #include "tokenstore.h"
 
@@ -100,9 +101,8 @@ void MainWindow::createPages()
             // The Context and Processes views have empty states of their own.
             {QStringLiteral("contextView"), tr("&Context"), {}, {}},
             {QStringLiteral("processesView"), tr("&Processes"), {}, {}},
-            {QStringLiteral("runnersView"), tr("&Runners"), tr("No chat runners yet"),
-             tr("The chat runtime's runners appear here with their state, lease and heartbeat, "
-                "once a control plane is running chats.")},
+            // The Runners view has an empty state of its own.
+            {QStringLiteral("runnersView"), tr("&Runners"), {}, {}},
             {QStringLiteral("reinitEventsView"), tr("R&einit events"), tr("No reinit events yet"),
              tr("When a prebuilt workspace is claimed, its agent is told to restart. Each such "
                 "event, and what the agent did with it, appears here.")},
@@ -118,6 +118,11 @@ void MainWindow::createPages()
             m_reinit = new ReinitEventsView(m_tabs);
             connect(m_reinit, &ReinitEventsView::notificationRequested, this, &MainWindow::notify);
             m_tabs->addTab(m_reinit, page.tab);
+            continue;
+        }
+        if (i == RunnersPage) {
+            m_runners = new RunnersView(nullptr, m_tabs);
+            m_tabs->addTab(m_runners, page.tab);
             continue;
         }
         if (i == ProcessesPage) {
@@ -284,6 +289,15 @@ void MainWindow::createMenus()
         }
     });
     m_showEventsAction->setObjectName(QStringLiteral("showReinitEventsAction"));
+
+    // The chat runtime's diagnostics: start a chat, and end or archive the selected one.
+    QMenu *chat = menuBar()->addMenu(tr("Cha&t"));
+    chat->setObjectName(QStringLiteral("chatMenu"));
+    chat->addActions(m_runners->chatActions());
+    QAction *showRunners =
+            chat->addAction(tr("Show &Runners"), this, [this] { setCurrentPage(RunnersPage); });
+    showRunners->setObjectName(QStringLiteral("showRunnersAction"));
+    chat->insertSeparator(showRunners);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->setObjectName(QStringLiteral("viewMenu"));
@@ -791,6 +805,7 @@ ControlPlaneClient *MainWindow::addPlane(const QString &id, const QString &name,
                 m_reinit->addEvents(plane->name(), {event});
             });
     m_reinit->setPlaneColumnVisible(m_planes.size() > 1);
+    m_runners->addPlane(plane);
     updatePlaneItems(plane);
     m_sidebarPages->setCurrentWidget(m_workspaceList);
     plane->start();
@@ -819,6 +834,7 @@ void MainWindow::removeControlPlane(ControlPlaneClient *plane)
     m_planes.removeAll(plane);
     m_planeIds.remove(plane);
     m_planeRemembered.remove(plane);
+    m_runners->removePlane(plane);
     plane->deleteLater();
     saveControlPlanes();
     m_reinit->setPlaneColumnVisible(m_planes.size() > 1);

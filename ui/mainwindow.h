@@ -15,6 +15,7 @@ class ClaimDialog;
 class ConnectAgentDialog;
 class ControlPlaneClient;
 class ReinitEventsView;
+class RunnersView;
 class QAction;
 class QListWidgetItem;
 class TokenStore;
@@ -83,6 +84,7 @@ public:
     ControlPlaneClient *currentPlane() const { return m_currentPlane; }
     QString currentWorkspaceId() const { return m_currentWorkspaceId; }
     ReinitEventsView *reinitEventsView() const { return m_reinit; }
+    RunnersView *runnersView() const { return m_runners; }
     // File > Connect to Control Plane…, not blocking; returns the dialog.
     ConnectAgentDialog *showConnectControlPlaneDialog();
     // Workspace > Claim… for the selected prebuilt workspace; null when none is selected.
@@ -181,6 +183,7 @@ private:
     QAction *m_showEventsAction = nullptr;
     QAction *m_removePlaneAction = nullptr;
     ReinitEventsView *m_reinit = nullptr;
+    RunnersView *m_runners = nullptr;
     QList<ControlPlaneClient *> m_planes;
     QHash<const ControlPlaneClient *, QString> m_planeIds;
     QHash<const ControlPlaneClient *, bool> m_planeRemembered;

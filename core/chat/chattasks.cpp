@@ -20,7 +20,7 @@ struct ChatTasks::Run
     std::function<void()> cancelStep; // the provider's canceller, or a wait's
     std::unique_ptr<Clock::Timer> wait;
     std::function<void()> releaseAgent; // the dialled agent's connection
-    AgentConnection agent;
+    DialedAgent agent;
 
     ChatStore::Fence fence() const
     {

@@ -19,7 +19,7 @@ QString wrapped(const QString &error)
     return QStringLiteral("dial with lazy validation: ") + error;
 }
 
-void release(std::optional<AgentConnection> &connection)
+void release(std::optional<DialedAgent> &connection)
 {
     if (connection && connection->release) {
         std::exchange(connection->release, {})();
@@ -57,7 +57,7 @@ struct LazyDial::Attempt
     // Nobody wants the result any more: a late success is released on arrival.
     bool stale = false;
     // A success that arrived while the lookup ran; released if it goes unused.
-    std::optional<AgentConnection> connection;
+    std::optional<DialedAgent> connection;
     QString error;
 };
 
@@ -112,7 +112,7 @@ void LazyDial::cancel()
 void LazyDial::dialAttempt(std::shared_ptr<Attempt> attempt)
 {
     QPointer<LazyDial> self(this);
-    auto done = [self, attempt](std::optional<AgentConnection> connection, const QString &error) {
+    auto done = [self, attempt](std::optional<DialedAgent> connection, const QString &error) {
         if (attempt->done) {
             qCWarning(lcChat) << "dial of agent" << attempt->agentId << "answered twice";
             release(connection);
@@ -137,7 +137,7 @@ void LazyDial::dialAttempt(std::shared_ptr<Attempt> attempt)
 }
 
 void LazyDial::onAttemptDone(const std::shared_ptr<Attempt> &attempt,
-                             std::optional<AgentConnection> connection, const QString &error)
+                             std::optional<DialedAgent> connection, const QString &error)
 {
     if (attempt == m_redial) {
         if (connection) {
@@ -267,7 +267,7 @@ void LazyDial::stop(const QString &error, bool timedOut)
     fail(error, false, timedOut);
 }
 
-void LazyDial::succeed(AgentConnection connection, bool switched)
+void LazyDial::succeed(DialedAgent connection, bool switched)
 {
     DialResult result;
     result.ok = true;
@@ -309,7 +309,7 @@ void LazyDial::abandon(const std::shared_ptr<Attempt> &attempt)
     }
 }
 
-std::function<void()> httpDial(QNetworkAccessManager *network, const AgentConnection &endpoint,
+std::function<void()> httpDial(QNetworkAccessManager *network, const DialedAgent &endpoint,
                                LazyDialer::DialDone done)
 {
     QUrl url = endpoint.apiUrl;
@@ -322,7 +322,7 @@ std::function<void()> httpDial(QNetworkAccessManager *network, const AgentConnec
     request.setRawHeader("Coder-Session-Token", endpoint.token);
     request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
 
-    AgentConnection connection;
+    DialedAgent connection;
     connection.agentId = endpoint.agentId;
     connection.apiUrl = endpoint.apiUrl;
     connection.token = endpoint.token;
@@ -331,7 +331,7 @@ std::function<void()> httpDial(QNetworkAccessManager *network, const AgentConnec
     // `done` once, whether the reply finishes, is aborted, or is destroyed unfinished (its
     // network manager went first).
     auto pending = std::make_shared<LazyDialer::DialDone>(std::move(done));
-    auto answer = [pending](std::optional<AgentConnection> result, const QString &error) {
+    auto answer = [pending](std::optional<DialedAgent> result, const QString &error) {
         if (LazyDialer::DialDone callback = std::exchange(*pending, {})) {
             callback(std::move(result), error);
         }

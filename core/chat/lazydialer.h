@@ -16,7 +16,7 @@
 class QNetworkAccessManager;
 
 // What a successful dial holds. release() drops it (call exactly once; may be empty).
-struct AgentConnection
+struct DialedAgent
 {
     QString agentId;
     QUrl apiUrl;
@@ -38,7 +38,7 @@ namespace LazyDialer {
 // Starts a dial of `agentId`; calls `done` exactly once (success: connection, error empty;
 // failure: nullopt + error), possibly AFTER the returned canceller was called (a dial that
 // ignores cancellation), possibly before dial returns. Returns a canceller, which may be empty.
-using DialDone = std::function<void(std::optional<AgentConnection>, const QString &error)>;
+using DialDone = std::function<void(std::optional<DialedAgent>, const QString &error)>;
 using DialFunc = std::function<std::function<void()>(const QString &agentId, DialDone done)>;
 // Looks up the workspace's current agent; calls `done` once, now or later.
 using ValidateFunc = std::function<void(const QString &workspaceId,
@@ -72,7 +72,7 @@ struct Options
 struct DialResult
 {
     bool ok = false;
-    AgentConnection connection; // ok: the connection the caller now owns (and must release)
+    DialedAgent connection; // ok: the connection the caller now owns (and must release)
     bool switched = false; // the validated agent differs from the bound one
     bool noAgent = false; // failed because the workspace has no agent
     bool timedOut = false; // failed because the dial timeout passed
@@ -129,7 +129,7 @@ private:
 
     void dialAttempt(std::shared_ptr<Attempt> attempt);
     void onAttemptDone(const std::shared_ptr<Attempt> &attempt,
-                       std::optional<AgentConnection> connection, const QString &error);
+                       std::optional<DialedAgent> connection, const QString &error);
     void onValidationDue();
     void validate();
     void onValidated(const ValidateResult &result);
@@ -137,7 +137,7 @@ private:
     // Ends the dial on the timeout or cancel(), preferring a successful first dial that was
     // already waiting for the lookup (Go's preferReadyOriginalDial).
     void stop(const QString &error, bool timedOut);
-    void succeed(AgentConnection connection, bool switched);
+    void succeed(DialedAgent connection, bool switched);
     void fail(const QString &error, bool noAgent = false, bool timedOut = false);
     void finish(DialResult result);
     static void abandon(const std::shared_ptr<Attempt> &attempt);
@@ -163,5 +163,5 @@ private:
 // release that does nothing (the request leaves nothing open; `endpoint.release` is not used).
 // The canceller aborts the request, which then fails with canceledMessage(). Uses `network`
 // (not owned), which must outlive the request.
-std::function<void()> httpDial(QNetworkAccessManager *network, const AgentConnection &endpoint,
+std::function<void()> httpDial(QNetworkAccessManager *network, const DialedAgent &endpoint,
                                LazyDialer::DialDone done);

@@ -13,7 +13,7 @@ struct GenerationRequest
     QString chatId;
     QString title;
     QList<ChatMessageRecord> history; // oldest first, queued ones excluded
-    AgentConnection agent; // the workspace agent, dialled (its tools run there)
+    DialedAgent agent; // the workspace agent, dialled (its tools run there)
 };
 
 struct GenerationResult

@@ -350,17 +350,23 @@ void ChatService::addRoutes(ApiServer *server)
             Method::Post, QStringLiteral("/api/v2/chats/{id}/archive"),
             [this](const ApiRequest &q, HttpResponder &r) { chatAction(q, r, true); }, small);
     server->addRoute(Method::Get, QStringLiteral("/api/v2/chat-runners"),
-                     [this](const ApiRequest &q, HttpResponder &r) {
-                         const QUrlQuery query = q.query();
-                         const bool events = query.queryItemValue(QStringLiteral("events")) ==
-                                 QLatin1String("true");
-                         JsonResponse::write(
-                                 r, Status::Ok,
-                                 QJsonObject {{QStringLiteral("worker_id"), workerId()},
-                                              {QStringLiteral("runners"),
-                                               runners(query.queryItemValue(QStringLiteral("chat")),
-                                                       events)}});
-                     });
+                     [this](const ApiRequest &q, HttpResponder &r) { runnersRoute(q, r); });
+}
+
+// This replica's worker and timing (for how late a heartbeat is), and every replica's runners.
+void ChatService::runnersRoute(const ApiRequest &request, HttpResponder &r) const
+{
+    const QUrlQuery query = request.query();
+    const bool events = query.queryItemValue(QStringLiteral("events")) == QLatin1String("true");
+    JsonResponse::write(
+            r, Status::Ok,
+            QJsonObject {{QStringLiteral("worker_id"), workerId()},
+                         {QStringLiteral("heartbeat_interval_ms"),
+                          qint64(m_options.runtime.heartbeatInterval.count())},
+                         {QStringLiteral("stale_after_ms"),
+                          qint64(m_options.runtime.staleAfter.count())},
+                         {QStringLiteral("runners"),
+                          runners(query.queryItemValue(QStringLiteral("chat")), events)}});
 }
 
 void ChatService::createChat(const ApiRequest &request, HttpResponder &r)

@@ -83,6 +83,7 @@ private:
     // Route handlers.
     void createChat(const ApiRequest &request, HttpResponder &responder);
     void chatAction(const ApiRequest &request, HttpResponder &responder, bool archive);
+    void runnersRoute(const ApiRequest &request, HttpResponder &responder) const;
 
     PubSub *m_pubsub;
     Clock *m_clock;

@@ -103,6 +103,7 @@ void ControlPlaneClient::start()
             // What happened while the stream was down: the log is read after the last entry.
             scheduleRefresh();
             loadEvents();
+            loadChats();
         }
     });
     connect(m_events, &ReconnectingWebSocket::retrying, this, [this](const QString &reason) {
@@ -232,6 +233,31 @@ void ControlPlaneClient::onMessage(const QString &text)
     if (type == QLatin1String("lost")) {
         scheduleRefresh();
         loadEvents();
+        loadChats();
+        return;
+    }
+    // The chat runtime's messages change no workspace.
+    if (type == QLatin1String("chat")) {
+        Q_EMIT chatUpdated(message.value(QStringLiteral("chat")).toObject());
+        return;
+    }
+    if (type == QLatin1String("runner")) {
+        Q_EMIT runnerUpdated(message.value(QStringLiteral("runner")).toObject());
+        return;
+    }
+    if (type == QLatin1String("runner_removed")) {
+        Q_EMIT runnerRemoved(message.value(QStringLiteral("chat_id")).toString(),
+                             message.value(QStringLiteral("runner_id")).toString());
+        return;
+    }
+    if (type == QLatin1String("runner_event")) {
+        Q_EMIT runnerEventReceived(message.value(QStringLiteral("chat_id")).toString(),
+                                   message.value(QStringLiteral("runner_id")).toString(),
+                                   message.value(QStringLiteral("event")).toObject());
+        return;
+    }
+    if (type == QLatin1String("worker_stopped")) {
+        Q_EMIT workerStopped(message.value(QStringLiteral("worker_id")).toString());
         return;
     }
     if (type == QLatin1String("hello")) {
@@ -248,4 +274,62 @@ ApiCall *ControlPlaneClient::claim(const QString &workspaceId, const QString &ow
                                 QJsonObject {{QStringLiteral("owner"), owner}});
     connect(call, &ApiCall::finished, this, [this] { scheduleRefresh(); });
     return call;
+}
+
+void ControlPlaneClient::loadChats()
+{
+    if (!m_chatsCall) {
+        m_chatsCall = m_api->get(QStringLiteral("/api/v2/chats"));
+        connect(m_chatsCall, &ApiCall::finished, this, [this](const QJsonValue &body) {
+            QList<QJsonObject> chats;
+            for (const QJsonValue &c : body.toObject().value(QStringLiteral("chats")).toArray()) {
+                chats << c.toObject();
+            }
+            Q_EMIT chatsLoaded(chats);
+        });
+        connect(m_chatsCall, &ApiCall::failed, this, [](const ApiError &error) {
+            qCWarning(lcPlaneClient).noquote() << "Cannot list chats:" << error.toString();
+        });
+    }
+    if (!m_runnersCall) {
+        m_runnersCall =
+                m_api->get(QStringLiteral("/api/v2/chat-runners"), QStringLiteral("events=true"));
+        connect(m_runnersCall, &ApiCall::finished, this, [this](const QJsonValue &body) {
+            const QJsonObject o = body.toObject();
+            QList<QJsonObject> runners;
+            for (const QJsonValue &r : o.value(QStringLiteral("runners")).toArray()) {
+                runners << r.toObject();
+            }
+            Q_EMIT runnersLoaded(runners,
+                                 o.value(QStringLiteral("heartbeat_interval_ms")).toInteger(),
+                                 o.value(QStringLiteral("stale_after_ms")).toInteger());
+        });
+        connect(m_runnersCall, &ApiCall::failed, this, [](const ApiError &error) {
+            qCWarning(lcPlaneClient).noquote() << "Cannot list chat runners:" << error.toString();
+        });
+    }
+}
+
+ApiCall *ControlPlaneClient::createChat(const QString &workspace, const QString &title,
+                                        const QString &message)
+{
+    QJsonObject body {{QStringLiteral("workspace"), workspace}, {QStringLiteral("title"), title}};
+    if (!message.isEmpty()) {
+        body.insert(QStringLiteral("message"), message);
+    }
+    return m_api->post(QStringLiteral("/api/v2/chats"), body);
+}
+
+ApiCall *ControlPlaneClient::interruptChat(const QString &chatId)
+{
+    return m_api->post(QStringLiteral("/api/v2/chats/%1/interrupt")
+                               .arg(QString::fromLatin1(QUrl::toPercentEncoding(chatId))),
+                       QJsonObject());
+}
+
+ApiCall *ControlPlaneClient::archiveChat(const QString &chatId)
+{
+    return m_api->post(QStringLiteral("/api/v2/chats/%1/archive")
+                               .arg(QString::fromLatin1(QUrl::toPercentEncoding(chatId))),
+                       QJsonObject());
 }

@@ -72,12 +72,30 @@ public:
     // POST /api/v2/workspaces/{id}/claim; the caller connects to the call's signals.
     ApiCall *claim(const QString &workspaceId, const QString &owner);
 
+    // The chat runtime: chats and runners (loaded at start, after each reconnect and after a
+    // lost message), then live. The calls' signals are the caller's to connect.
+    void loadChats();
+    ApiCall *createChat(const QString &workspace, const QString &title, const QString &message);
+    ApiCall *interruptChat(const QString &chatId);
+    ApiCall *archiveChat(const QString &chatId);
+
 Q_SIGNALS:
     void stateChanged();
     void workspacesChanged();
     // The log as it was at start (oldest first), then each new entry once.
     void eventsLoaded(const QList<ReinitEventRecord> &events);
     void eventAppended(const ReinitEventRecord &event);
+    // The chat runtime's state, whole: each chat, and each runner with its event log.
+    void chatsLoaded(const QList<QJsonObject> &chats);
+    void runnersLoaded(const QList<QJsonObject> &runners, qint64 heartbeatIntervalMs,
+                       qint64 staleAfterMs);
+    // Then live, as the events stream tells it.
+    void chatUpdated(const QJsonObject &chat);
+    void runnerUpdated(const QJsonObject &runner);
+    void runnerRemoved(const QString &chatId, const QString &runnerId);
+    void runnerEventReceived(const QString &chatId, const QString &runnerId,
+                             const QJsonObject &event);
+    void workerStopped(const QString &workerId);
 
 private:
     void setState(State state, const QString &error = {});
@@ -92,6 +110,8 @@ private:
     QTimer m_refreshTimer;
     QPointer<ApiCall> m_listing;
     QPointer<ApiCall> m_eventsCall;
+    QPointer<ApiCall> m_chatsCall;
+    QPointer<ApiCall> m_runnersCall;
     QList<ReinitEventRecord> m_initialEvents;
     bool m_refreshAgain = false;
     bool m_eventsLoaded = false;
