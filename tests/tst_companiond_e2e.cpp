@@ -25,6 +25,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
 #include <memory>
 #include <vector>
 
@@ -1350,6 +1351,26 @@ void TestCompaniondE2e::chatsTakenOverAfterSigkillOnPostgres()
                 });
     };
     QTRY_VERIFY_WITH_TIMEOUT(done5(), Timeout);
+
+    // SIGTERM hands the chats over at once: the survivor drops its leases' heartbeats as it
+    // stops, so a new server that would wait an hour for a stale lease takes every chat now.
+    Child *survivorChild = victim == a ? b : a;
+    ::kill(pid_t(survivorChild->process()->processId()), SIGTERM);
+    QTRY_VERIFY_WITH_TIMEOUT(!survivorChild->isRunning(), Timeout);
+    QCOMPARE(survivorChild->process()->exitStatus(), QProcess::NormalExit);
+    QCOMPARE(survivorChild->process()->exitCode(), 0);
+    const QString workerC = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    QVERIFY(startServer(0,
+                        {QStringLiteral("--worker-id"), workerC, QStringLiteral("--stale-after"),
+                         QStringLiteral("1h"), QStringLiteral("--acquire-interval"),
+                         QStringLiteral("500ms")},
+                        database));
+    const auto allOnC = [&] {
+        const QHash<QString, QString> owner = owners();
+        return std::all_of(chats.cbegin(), chats.cend(),
+                           [&](const QString &id) { return owner.value(id) == workerC; });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(allOnC(), Timeout);
 }
 
 #include "tst_companiond_e2e.moc"
