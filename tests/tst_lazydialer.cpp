@@ -618,6 +618,25 @@ private Q_SLOTS:
         QVERIFY2(error.contains(QStringLiteral("JSON object")), qPrintable(error));
     }
 
+    // An agent cannot make the control plane read an unbounded reply, nor log it whole.
+    void httpDialHugeReplyFails()
+    {
+        HttpFixture http;
+        QVERIFY(http.listen());
+        DialedAgent endpoint = http.endpoint(token);
+        endpoint.apiUrl.setPath(QStringLiteral("/huge/"));
+        QString error;
+        int calls = 0;
+        httpDial(&http.network, endpoint, [&](std::optional<DialedAgent> c, const QString &e) {
+            ++calls;
+            QVERIFY(!c);
+            error = e;
+        });
+        QTRY_COMPARE(calls, 1);
+        QVERIFY2(error.contains(QStringLiteral("more than")), qPrintable(error.left(200)));
+        QVERIFY(error.size() < 1000);
+    }
+
     void httpDialConnectionRefusedFails()
     {
         quint16 closedPort = 0;
@@ -728,6 +747,13 @@ private:
                                 JsonResponse::write(
                                         responder, JsonResponse::Status::Ok,
                                         QJsonObject {{QStringLiteral("processes"), QJsonArray()}});
+                            });
+            // A hostile agent: an error reply far beyond the dial's cap.
+            server.addRoute(Http::Method::Get, QStringLiteral("/huge/api/v0/processes/list"),
+                            [](const ApiRequest &, HttpResponder &responder) {
+                                JsonResponse::message(
+                                        responder, JsonResponse::Status::InternalServerError,
+                                        QString(int(MaxDialReplyBytes) + 1024, QLatin1Char('x')));
                             });
             server.addRoute(Http::Method::Get, QStringLiteral("/array/api/v0/processes/list"),
                             [](const ApiRequest &, HttpResponder &responder) {

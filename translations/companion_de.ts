@@ -3046,6 +3046,14 @@ Befehle:
         <source>LAST ERROR</source>
         <translation>LETZTER FEHLER</translation>
     </message>
+    <message>
+        <source>RETRYING SINCE</source>
+        <translation>NEUER VERSUCH SEIT</translation>
+    </message>
+    <message>
+        <source>FLAGS</source>
+        <translation>MERKMALE</translation>
+    </message>
 </context>
 <context>
     <name>main</name>

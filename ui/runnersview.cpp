@@ -17,6 +17,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -210,6 +211,7 @@ RunnersView::RunnersView(Clock *clock, QWidget *parent)
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this] {
         updateActions();
         updateLog();
+        loadSelectedEvents();
     });
 
     m_log = new QTreeWidget(content);
@@ -223,7 +225,7 @@ RunnersView::RunnersView(Clock *clock, QWidget *parent)
     connect(m_model, &RunnerTableModel::eventsChanged, this, [this](int row) {
         const QModelIndex current = m_filter->mapToSource(m_table->currentIndex());
         if (current.isValid() && current.row() == row) {
-            updateLog();
+            m_logDirty = true; // redrawn once, at the end of the batch
         }
     });
 
@@ -276,6 +278,8 @@ void RunnersView::addPlane(ControlPlaneClient *plane)
     m_planes.append(plane);
     const QPointer<ControlPlaneClient> guard(plane);
     const auto name = [guard] { return guard ? guard->name() : QString(); };
+    connect(plane, &ControlPlaneClient::chatsLoading, this,
+            [this, name] { queue([this, plane = name()] { m_model->beginLoad(plane); }); });
     connect(plane, &ControlPlaneClient::chatsLoaded, this,
             [this, name](const QList<QJsonObject> &chats) {
                 queue([this, plane = name(), chats] { m_model->setChats(plane, chats); });
@@ -361,8 +365,51 @@ void RunnersView::flush()
     if (!selected.isEmpty() && selectedChatId() != selected) {
         selectChat(selected);
     }
+    if (std::exchange(m_logDirty, false)) {
+        updateLog();
+    }
     updateActions();
     updatePages();
+}
+
+void RunnersView::loadSelectedEvents()
+{
+    const QModelIndex index = m_filter->mapToSource(m_table->currentIndex());
+    if (!index.isValid() || m_model->runner(index.row()).isEmpty()) {
+        return;
+    }
+    ControlPlaneClient *plane = planeNamed(m_model->plane(index.row()));
+    if (!plane) {
+        return;
+    }
+    const QString planeName = plane->name();
+    const QString chatId = m_model->chatId(index.row());
+    ApiCall *call = plane->runnerEvents(chatId);
+    connect(call, &ApiCall::finished, this, [this, planeName, chatId](const QJsonValue &body) {
+        for (const QJsonValue &value : body.toObject().value(QStringLiteral("runners")).toArray()) {
+            const QJsonObject runner = value.toObject();
+            QList<QJsonObject> events;
+            for (const QJsonValue &event : runner.value(QStringLiteral("events")).toArray()) {
+                events << event.toObject();
+            }
+            const QString runnerId = runner.value(QStringLiteral("runner_id")).toString();
+            queue([this, planeName, chatId, runnerId, events] {
+                m_model->setEvents(planeName, chatId, runnerId, events);
+            });
+        }
+    });
+}
+
+void RunnersView::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    updateActions();
+}
+
+void RunnersView::hideEvent(QHideEvent *event)
+{
+    QWidget::hideEvent(event);
+    updateActions();
 }
 
 void RunnersView::tick()
@@ -409,9 +456,11 @@ void RunnersView::updateActions()
     static const QStringList interruptible {QStringLiteral("running"), QStringLiteral("pending"),
                                             QStringLiteral("requires_action")};
     m_newAction->setEnabled(!m_planes.isEmpty());
-    m_interruptAction->setEnabled(interruptible.contains(status) &&
+    // Only on a selection one can see: the shortcuts work anywhere in the window.
+    const bool shown = isVisible();
+    m_interruptAction->setEnabled(shown && interruptible.contains(status) &&
                                   !chat.value(QStringLiteral("archived")).toBool());
-    m_archiveAction->setEnabled(!chat.isEmpty() &&
+    m_archiveAction->setEnabled(shown && !chat.isEmpty() &&
                                 !chat.value(QStringLiteral("archived")).toBool());
 }
 

@@ -63,8 +63,13 @@ public:
     // Opens New Chat without blocking; returns the dialog.
     QDialog *showNewChatDialog();
 
+protected:
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
+
 private:
     void queue(std::function<void()> change);
+    void loadSelectedEvents();
     void updateActions();
     void updatePages();
     void updateLog();
@@ -86,6 +91,7 @@ private:
     QTimer *m_flushTimer;
     QTimer *m_tickTimer;
     QList<std::function<void()>> m_pending;
+    bool m_logDirty = false;
     QList<QPointer<ControlPlaneClient>> m_planes;
     QPointer<QDialog> m_newChat;
 };

@@ -168,6 +168,12 @@ QStringList chatRow(const QJsonObject &c)
 
 QStringList runnerRow(const QJsonObject &r)
 {
+    QStringList flags;
+    for (const char *flag : {"taken_over", "cleaning", "archived"}) {
+        if (r.value(QLatin1String(flag)).toBool()) {
+            flags << QLatin1String(flag);
+        }
+    }
     return {r.value(QStringLiteral("chat_id")).toString(),
             r.value(QStringLiteral("worker_id")).toString(),
             r.value(QStringLiteral("runner_id")).toString(),
@@ -177,14 +183,17 @@ QStringList runnerRow(const QJsonObject &r)
             QString::number(r.value(QStringLiteral("history_version")).toInteger()),
             age(r.value(QStringLiteral("heartbeat_age_ms"))),
             QString::number(r.value(QStringLiteral("queue_depth")).toInt()),
-            QString::number(r.value(QStringLiteral("dropped_hints")).toInteger())};
+            QString::number(r.value(QStringLiteral("dropped_hints")).toInteger()),
+            time(r.value(QStringLiteral("task_retrying_since"))),
+            flags.isEmpty() ? QStringLiteral("-") : flags.join(QLatin1Char(','))};
 }
 
 QStringList runnerHeader()
 {
-    return {Text::tr("CHAT"),  Text::tr("WORKER"),   Text::tr("RUNNER"),  Text::tr("STATUS"),
-            Text::tr("TASK"),  Text::tr("SNAPSHOT"), Text::tr("HISTORY"), Text::tr("HEARTBEAT"),
-            Text::tr("QUEUE"), Text::tr("DROPPED")};
+    return {Text::tr("CHAT"),    Text::tr("WORKER"),         Text::tr("RUNNER"),
+            Text::tr("STATUS"),  Text::tr("TASK"),           Text::tr("SNAPSHOT"),
+            Text::tr("HISTORY"), Text::tr("HEARTBEAT"),      Text::tr("QUEUE"),
+            Text::tr("DROPPED"), Text::tr("RETRYING SINCE"), Text::tr("FLAGS")};
 }
 
 void printCompact(const QJsonObject &object)
@@ -635,35 +644,30 @@ int runCtl(QCoreApplication &app, const QStringList &arguments)
             printTable(runnerHeader(), rows);
             return 0;
         }
-        // --follow: every runner now, then each change as it is published (a removed runner
-        // has "removed": true), one JSON object a line; after a reconnect, every runner again.
-        for (const QJsonValue &r : runners) {
-            printCompact(r.toObject());
-        }
+        // --follow: every runner once the live stream is open (the request above checked the
+        // token), then each change as it is published (a removed runner has "removed": true),
+        // one JSON object a line; after a reconnect or a lost message, every runner again.
         int status = 0;
+        const std::function<void()> printAll = [&] {
+            ApiCall *call = api.get(QStringLiteral("/api/v2/chat-runners"));
+            QObject::connect(call, &ApiCall::finished, &app, [](const QJsonValue &body) {
+                for (const QJsonValue &r :
+                     body.toObject().value(QStringLiteral("runners")).toArray()) {
+                    printCompact(r.toObject());
+                }
+            });
+            QObject::connect(call, &ApiCall::failed, &app, [&](const ApiError &error) {
+                if (error.status == 401 || error.status == 403) {
+                    status = fail(error);
+                    QCoreApplication::quit();
+                    return;
+                }
+                printLine(stderr, error.toString());
+            });
+        };
         return followEvents(
-                api,
-                [&](bool again) {
-                    if (!again) {
-                        return;
-                    }
-                    ApiCall *call = api.get(QStringLiteral("/api/v2/chat-runners"));
-                    QObject::connect(call, &ApiCall::finished, &app, [](const QJsonValue &body) {
-                        for (const QJsonValue &r :
-                             body.toObject().value(QStringLiteral("runners")).toArray()) {
-                            printCompact(r.toObject());
-                        }
-                    });
-                    QObject::connect(call, &ApiCall::failed, &app, [&](const ApiError &error) {
-                        if (error.status == 401 || error.status == 403) {
-                            status = fail(error);
-                            QCoreApplication::quit();
-                            return;
-                        }
-                        printLine(stderr, error.toString());
-                    });
-                },
-                [](const QJsonObject &message) {
+                api, [&](bool) { printAll(); },
+                [&](const QJsonObject &message) {
                     const QString type = message.value(QStringLiteral("type")).toString();
                     if (type == QLatin1String("runner")) {
                         printCompact(message.value(QStringLiteral("runner")).toObject());
@@ -672,6 +676,8 @@ int runCtl(QCoreApplication &app, const QStringList &arguments)
                         removed.remove(QStringLiteral("type"));
                         removed.insert(QStringLiteral("removed"), true);
                         printCompact(removed);
+                    } else if (type == QLatin1String("lost")) {
+                        printAll(); // the server's pubsub may have dropped some
                     }
                 },
                 &status);

@@ -212,7 +212,7 @@ QFuture<QList<ChatRecord>> ChatStore::chats(bool includeArchived)
         return chatsWhere(
                 db,
                 (includeArchived ? QString() : QStringLiteral("WHERE c.archived = FALSE ")) +
-                        QStringLiteral("ORDER BY c.created_at, c.id"),
+                        QStringLiteral("ORDER BY c.updated_at DESC, c.id"),
                 {});
     });
 }

@@ -342,37 +342,58 @@ std::function<void()> httpDial(QNetworkAccessManager *network, const DialedAgent
     QObject::connect(reply, &QObject::destroyed, [answer] {
         answer(std::nullopt, QStringLiteral("the request was dropped unanswered"));
     });
-    QObject::connect(reply, &QNetworkReply::finished, reply, [reply, answer, connection, target] {
-        reply->deleteLater();
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (reply->error() == QNetworkReply::OperationCanceledError) {
-            answer(std::nullopt, LazyDialer::canceledMessage());
-            return;
-        }
-        if (status == 0) {
-            answer(std::nullopt,
-                   QStringLiteral("cannot reach the agent at %1: %2")
-                           .arg(target, reply->errorString()));
-            return;
-        }
-        const QByteArray body = reply->isOpen() ? reply->readAll() : QByteArray();
-        const QJsonDocument document = QJsonDocument::fromJson(body);
-        if (status != 200) {
-            QString message = QStringLiteral("the agent at %1 answered %2").arg(target).arg(status);
-            const QString detail = document.object().value(QStringLiteral("message")).toString();
-            if (!detail.isEmpty()) {
-                message += QStringLiteral(": ") + detail;
-            }
-            answer(std::nullopt, message);
-            return;
-        }
-        if (!document.isObject()) {
-            answer(std::nullopt,
-                   QStringLiteral("the agent at %1 answered without a JSON object").arg(target));
-            return;
-        }
-        answer(connection, QString());
-    });
+    // An agent is not trusted with the control plane's memory: a reply past the cap ends it.
+    auto tooLarge = std::make_shared<bool>(false);
+    QObject::connect(reply, &QNetworkReply::downloadProgress, reply,
+                     [reply, tooLarge](qint64 received, qint64 total) {
+                         if (received > MaxDialReplyBytes || total > MaxDialReplyBytes) {
+                             *tooLarge = true;
+                             reply->abort();
+                         }
+                     });
+    QObject::connect(
+            reply, &QNetworkReply::finished, reply, [reply, answer, connection, target, tooLarge] {
+                reply->deleteLater();
+                const int status =
+                        reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                if (*tooLarge) {
+                    answer(std::nullopt,
+                           QStringLiteral("the agent at %1 answered more than %2 bytes")
+                                   .arg(target)
+                                   .arg(MaxDialReplyBytes));
+                    return;
+                }
+                if (reply->error() == QNetworkReply::OperationCanceledError) {
+                    answer(std::nullopt, LazyDialer::canceledMessage());
+                    return;
+                }
+                if (status == 0) {
+                    answer(std::nullopt,
+                           QStringLiteral("cannot reach the agent at %1: %2")
+                                   .arg(target, reply->errorString()));
+                    return;
+                }
+                const QByteArray body = reply->isOpen() ? reply->readAll() : QByteArray();
+                const QJsonDocument document = QJsonDocument::fromJson(body);
+                if (status != 200) {
+                    QString message =
+                            QStringLiteral("the agent at %1 answered %2").arg(target).arg(status);
+                    const QString detail =
+                            document.object().value(QStringLiteral("message")).toString();
+                    if (!detail.isEmpty()) {
+                        message += QStringLiteral(": ") + detail.left(500);
+                    }
+                    answer(std::nullopt, message);
+                    return;
+                }
+                if (!document.isObject()) {
+                    answer(std::nullopt,
+                           QStringLiteral("the agent at %1 answered without a JSON object")
+                                   .arg(target));
+                    return;
+                }
+                answer(connection, QString());
+            });
 
     return [reply = QPointer<QNetworkReply>(reply)] {
         if (reply && !reply->isFinished()) {

@@ -159,9 +159,12 @@ private:
 
 // The real dial: an authenticated GET <apiUrl>/api/v0/processes/list (header
 // Coder-Session-Token) that must answer 200 with a JSON object; anything else fails with a
-// readable message (the status, or the network error). The connection is `endpoint` with a
+// readable message (the status, or the network error). A reply beyond MaxDialReplyBytes is
+// aborted and fails. The connection is `endpoint` with a
 // release that does nothing (the request leaves nothing open; `endpoint.release` is not used).
 // The canceller aborts the request, which then fails with canceledMessage(). Uses `network`
 // (not owned), which must outlive the request.
+// The process list of an agent at its cap of 1000 processes fits with room to spare.
+inline constexpr qint64 MaxDialReplyBytes = 4 * 1024 * 1024;
 std::function<void()> httpDial(QNetworkAccessManager *network, const DialedAgent &endpoint,
                                LazyDialer::DialDone done);

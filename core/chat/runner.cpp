@@ -328,7 +328,8 @@ void Runner::requestCleanup(const QString &why)
 
 void Runner::logEvent(const QString &kind, const QString &detail)
 {
-    RunnerEvent event {m_services.clock->nowMSecs(), kind, detail};
+    RunnerEvent event {m_services.clock->nowMSecs(), kind,
+                       detail.left(RunnerEvent::MaxDetailLength)};
     m_events.append(event);
     if (m_events.size() > EventLogSize) {
         m_events.removeFirst();

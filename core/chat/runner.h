@@ -20,6 +20,8 @@ class RunnerTask;
 
 struct RunnerEvent
 {
+    // Details come from errors an agent may word: bounded, and so every event fits a NOTIFY.
+    static constexpr int MaxDetailLength = 1000;
     qint64 at = 0;
     QString kind; // spawned, task_started, task_finished, task_retrying, cleanup, dial_switched,
                   // dial_failed, …

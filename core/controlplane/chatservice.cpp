@@ -95,10 +95,19 @@ ChatService::ChatService(Database &database, PubSub *pubsub, Clock *clock, Optio
     connect(m_worker, &ChatWorker::shutdownFinished, this, [this] {
         m_republishTimer.reset();
         m_publishTimer.reset();
-        // Once the pubsub has sent what shutdown published, so that the others hear it.
+        // Once the pubsub has sent what shutdown published, so that the others hear it; a
+        // database link that hangs does not hold the stop up for long.
+        auto finished = std::make_shared<bool>(false);
+        const auto finish = [this, finished] {
+            if (!std::exchange(*finished, true)) {
+                m_stopTimer.reset();
+                Q_EMIT shutdownFinished();
+            }
+        };
+        m_stopTimer = m_clock->callAfter(StopPublishTimeout, this, finish);
         publish(eventMessage(QStringLiteral("worker_stopped"),
                              {{QStringLiteral("worker_id"), workerId()}}),
-                [this] { Q_EMIT shutdownFinished(); });
+                finish);
     });
 }
 
@@ -123,6 +132,9 @@ void ChatService::setModelProvider(ModelProvider *provider)
 
 bool ChatService::start(QString *error)
 {
+    if (m_stopping) {
+        return true; // stopped before the database was open: nothing to start
+    }
     m_events = m_pubsub->subscribe(ControlPlane::EventsChannel, this,
                                    {[this](const QByteArray &payload) {
                                         if (const std::optional<QJsonObject> event =
@@ -130,7 +142,7 @@ bool ChatService::start(QString *error)
                                             onEvent(*event);
                                         }
                                     },
-                                    [this](qint64) {
+                                    [](qint64) {
                                         // The others republish every heartbeat: their entries come
                                         // back by then.
                                     }});
@@ -192,7 +204,10 @@ void ChatService::publishRunners(bool all)
 {
     const QString worker = workerId();
     for (const RunnerManager::RunnerInfo &runner : m_worker->manager()->runnerInfos()) {
-        const QJsonObject info = runner.toJson();
+        QJsonObject info = runner.toJson();
+        // The others drop this entry after three of our heartbeats without it.
+        info.insert(QStringLiteral("heartbeat_interval_ms"),
+                    qint64(m_options.runtime.heartbeatInterval.count()));
         const QJsonObject compared = withoutAge(info);
         auto it = m_published.find(runner.key);
         if (!all && it != m_published.end() && *it == compared) {
@@ -214,21 +229,35 @@ void ChatService::onEvent(const QJsonObject &event)
             return;
         }
         Remote &remote = m_remotes[key];
+        if (remote.info.isEmpty()) {
+            remote.events = m_early.take(key);
+        }
         remote.info = info;
         remote.receivedAt = m_clock->nowMSecs();
     } else if (type == QLatin1String("runner_event")) {
         const RunnerKey key = keyOf(event);
-        const auto it = m_remotes.find(key);
         if (event.value(QStringLiteral("worker_id")).toString() == workerId() ||
-            it == m_remotes.end()) {
+            key.chatId.isEmpty() || key.runnerId.isEmpty()) {
             return;
         }
-        it->events.append(event.value(QStringLiteral("event")));
-        while (it->events.size() > Runner::EventLogSize) {
-            it->events.removeFirst();
+        const auto it = m_remotes.find(key);
+        QJsonArray *events = nullptr;
+        if (it != m_remotes.end()) {
+            events = &it->events;
+        } else {
+            // A runner's first events are published before its entry: kept until it comes.
+            if (!m_early.contains(key) && m_early.size() >= MaxEarlyRunners) {
+                m_early.clear();
+            }
+            events = &m_early[key];
+        }
+        events->append(event.value(QStringLiteral("event")));
+        while (events->size() > Runner::EventLogSize) {
+            events->removeFirst();
         }
     } else if (type == QLatin1String("runner_removed")) {
         m_remotes.remove(keyOf(event));
+        m_early.remove(keyOf(event));
     } else if (type == QLatin1String("worker_stopped")) {
         const QString worker = event.value(QStringLiteral("worker_id")).toString();
         m_remotes.removeIf([&worker](const auto &it) {
@@ -239,8 +268,15 @@ void ChatService::onEvent(const QJsonObject &event)
 
 void ChatService::expireRemotes()
 {
-    const qint64 cutoff = m_clock->nowMSecs() - 3 * m_options.runtime.heartbeatInterval.count();
-    m_remotes.removeIf([cutoff](const auto &it) { return it.value().receivedAt < cutoff; });
+    // Each entry on its own replica's heartbeat: replicas may run different intervals.
+    const qint64 now = m_clock->nowMSecs();
+    const qint64 local = m_options.runtime.heartbeatInterval.count();
+    m_remotes.removeIf([now, local](const auto &it) {
+        const qint64 interval =
+                it.value().info.value(QStringLiteral("heartbeat_interval_ms")).toInteger(local);
+        return it.value().receivedAt < now - 3 * qMax<qint64>(interval, 1);
+    });
+    m_early.clear(); // whatever has not found its runner by now never will
 }
 
 QJsonArray ChatService::runners(const QString &chatId, bool withEvents) const

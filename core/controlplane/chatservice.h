@@ -2,6 +2,7 @@
 
 #include "chat/chatruntimeoptions.h"
 #include "chat/chatstate.h"
+#include "chat/runner.h"
 #include "common/clock.h"
 #include "pubsub/pubsub.h"
 
@@ -39,7 +40,10 @@ public:
     // The publish batch of runner changes: a flood of hints moves a runner many times a frame.
     static constexpr std::chrono::milliseconds PublishDelay {200};
     // A pubsub message must stay under PostgreSQL's NOTIFY limit (8000 bytes, less headroom).
-    static constexpr int MaxDetailLength = 1000;
+    static constexpr int MaxDetailLength = RunnerEvent::MaxDetailLength;
+    static constexpr int MaxEarlyRunners = 256;
+    // How long shutdown waits for its last message to reach the pubsub.
+    static constexpr std::chrono::milliseconds StopPublishTimeout {1000};
 
     ChatService(Database &database, PubSub *pubsub, Clock *clock, Options options,
                 QObject *parent = nullptr);
@@ -94,6 +98,9 @@ private:
     PubSub::Subscription m_events;
     std::unique_ptr<Clock::Timer> m_publishTimer;
     std::unique_ptr<Clock::Timer> m_republishTimer;
+    std::unique_ptr<Clock::Timer> m_stopTimer;
+    // Other replicas' runner events that came before the runner's (batched) entry.
+    QHash<RunnerKey, QJsonArray> m_early;
     QHash<RunnerKey, QJsonObject> m_published; // what the others last heard of ours
     QHash<RunnerKey, Remote> m_remotes;
     bool m_started = false;

@@ -276,8 +276,10 @@ void ControlPlane::start()
                       whenListening([this] {
                           loadTokens([this] {
                               QString error;
-                              if (!m_chat->start(&error) ||
-                                  !m_server->listen(m_options.address, m_options.port, &error)) {
+                              // Listening first: a worker must not take leases for a
+                              // server that then fails to start.
+                              if (!m_server->listen(m_options.address, m_options.port, &error) ||
+                                  !m_chat->start(&error)) {
                                   Q_EMIT failed(error);
                                   return;
                               }

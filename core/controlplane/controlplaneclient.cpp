@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
+#include <QUrlQuery>
 
 Q_LOGGING_CATEGORY(lcPlaneClient, "companion.controlplane.client")
 
@@ -278,36 +279,57 @@ ApiCall *ControlPlaneClient::claim(const QString &workspaceId, const QString &ow
 
 void ControlPlaneClient::loadChats()
 {
-    if (!m_chatsCall) {
-        m_chatsCall = m_api->get(QStringLiteral("/api/v2/chats"));
-        connect(m_chatsCall, &ApiCall::finished, this, [this](const QJsonValue &body) {
-            QList<QJsonObject> chats;
-            for (const QJsonValue &c : body.toObject().value(QStringLiteral("chats")).toArray()) {
-                chats << c.toObject();
-            }
-            Q_EMIT chatsLoaded(chats);
-        });
-        connect(m_chatsCall, &ApiCall::failed, this, [](const ApiError &error) {
-            qCWarning(lcPlaneClient).noquote() << "Cannot list chats:" << error.toString();
-        });
+    if (m_chatsCall || m_runnersCall) {
+        m_chatsAgain = true; // once this load is in: what changed meanwhile may be missing
+        return;
     }
-    if (!m_runnersCall) {
-        m_runnersCall =
-                m_api->get(QStringLiteral("/api/v2/chat-runners"), QStringLiteral("events=true"));
-        connect(m_runnersCall, &ApiCall::finished, this, [this](const QJsonValue &body) {
-            const QJsonObject o = body.toObject();
-            QList<QJsonObject> runners;
-            for (const QJsonValue &r : o.value(QStringLiteral("runners")).toArray()) {
-                runners << r.toObject();
-            }
-            Q_EMIT runnersLoaded(runners,
-                                 o.value(QStringLiteral("heartbeat_interval_ms")).toInteger(),
-                                 o.value(QStringLiteral("stale_after_ms")).toInteger());
-        });
-        connect(m_runnersCall, &ApiCall::failed, this, [](const ApiError &error) {
-            qCWarning(lcPlaneClient).noquote() << "Cannot list chat runners:" << error.toString();
-        });
-    }
+    Q_EMIT chatsLoading();
+    const auto loaded = [this] {
+        if (!m_chatsCall && !m_runnersCall && std::exchange(m_chatsAgain, false)) {
+            loadChats();
+        }
+    };
+    m_chatsCall = m_api->get(QStringLiteral("/api/v2/chats"));
+    connect(m_chatsCall, &ApiCall::finished, this, [this, loaded](const QJsonValue &body) {
+        QList<QJsonObject> chats;
+        for (const QJsonValue &c : body.toObject().value(QStringLiteral("chats")).toArray()) {
+            chats << c.toObject();
+        }
+        m_chatsCall.clear();
+        Q_EMIT chatsLoaded(chats);
+        loaded();
+    });
+    connect(m_chatsCall, &ApiCall::failed, this, [this, loaded](const ApiError &error) {
+        qCWarning(lcPlaneClient).noquote() << "Cannot list chats:" << error.toString();
+        m_chatsCall.clear();
+        loaded();
+    });
+    // Without their event logs: the view asks for the selected runner's.
+    m_runnersCall = m_api->get(QStringLiteral("/api/v2/chat-runners"));
+    connect(m_runnersCall, &ApiCall::finished, this, [this, loaded](const QJsonValue &body) {
+        const QJsonObject o = body.toObject();
+        QList<QJsonObject> runners;
+        for (const QJsonValue &r : o.value(QStringLiteral("runners")).toArray()) {
+            runners << r.toObject();
+        }
+        m_runnersCall.clear();
+        Q_EMIT runnersLoaded(runners, o.value(QStringLiteral("heartbeat_interval_ms")).toInteger(),
+                             o.value(QStringLiteral("stale_after_ms")).toInteger());
+        loaded();
+    });
+    connect(m_runnersCall, &ApiCall::failed, this, [this, loaded](const ApiError &error) {
+        qCWarning(lcPlaneClient).noquote() << "Cannot list chat runners:" << error.toString();
+        m_runnersCall.clear();
+        loaded();
+    });
+}
+
+ApiCall *ControlPlaneClient::runnerEvents(const QString &chatId)
+{
+    QUrlQuery query;
+    query.addQueryItem(QStringLiteral("chat"), chatId);
+    query.addQueryItem(QStringLiteral("events"), QStringLiteral("true"));
+    return m_api->get(QStringLiteral("/api/v2/chat-runners"), query.toString(QUrl::FullyEncoded));
 }
 
 ApiCall *ControlPlaneClient::createChat(const QString &workspace, const QString &title,

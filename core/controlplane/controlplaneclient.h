@@ -75,6 +75,8 @@ public:
     // The chat runtime: chats and runners (loaded at start, after each reconnect and after a
     // lost message), then live. The calls' signals are the caller's to connect.
     void loadChats();
+    // One chat's runners with their event logs: {"runners": [...]}.
+    ApiCall *runnerEvents(const QString &chatId);
     ApiCall *createChat(const QString &workspace, const QString &title, const QString &message);
     ApiCall *interruptChat(const QString &chatId);
     ApiCall *archiveChat(const QString &chatId);
@@ -85,7 +87,9 @@ Q_SIGNALS:
     // The log as it was at start (oldest first), then each new entry once.
     void eventsLoaded(const QList<ReinitEventRecord> &events);
     void eventAppended(const ReinitEventRecord &event);
-    // The chat runtime's state, whole: each chat, and each runner with its event log.
+    // A load of the chat runtime's state begins: live changes after this are newer than it.
+    void chatsLoading();
+    // The chat runtime's state, whole: each chat, and each runner.
     void chatsLoaded(const QList<QJsonObject> &chats);
     void runnersLoaded(const QList<QJsonObject> &runners, qint64 heartbeatIntervalMs,
                        qint64 staleAfterMs);
@@ -112,6 +116,7 @@ private:
     QPointer<ApiCall> m_eventsCall;
     QPointer<ApiCall> m_chatsCall;
     QPointer<ApiCall> m_runnersCall;
+    bool m_chatsAgain = false; // asked again while a load was in flight
     QList<ReinitEventRecord> m_initialEvents;
     bool m_refreshAgain = false;
     bool m_eventsLoaded = false;

@@ -200,7 +200,9 @@ QVariant RunnerTableModel::data(const QModelIndex &index, int role) const
         for (int column = 0; column < ColumnCount; ++column) {
             parts << display(row, column);
         }
-        parts << row.chat.value(QStringLiteral("workspace_id")).toString()
+        parts << row.chatId << row.chat.value(QStringLiteral("worker_id")).toString()
+              << row.chat.value(QStringLiteral("runner_id")).toString()
+              << row.chat.value(QStringLiteral("workspace_id")).toString()
               << row.chat.value(QStringLiteral("agent_id")).toString()
               << row.runner.value(QStringLiteral("worker_id")).toString()
               << row.runner.value(QStringLiteral("runner_id")).toString()
@@ -212,14 +214,14 @@ QVariant RunnerTableModel::data(const QModelIndex &index, int role) const
     }
 }
 
+QString RunnerTableModel::keyOf(const QString &plane, const QString &chatId)
+{
+    return plane + QLatin1Char('\n') + chatId;
+}
+
 int RunnerTableModel::rowOf(const QString &plane, const QString &chatId) const
 {
-    for (int i = 0; i < m_rows.size(); ++i) {
-        if (m_rows.at(i).chatId == chatId && m_rows.at(i).plane == plane) {
-            return i;
-        }
-    }
-    return -1;
+    return m_index.value(keyOf(plane, chatId), -1);
 }
 
 RunnerTableModel::Row *RunnerTableModel::findOrAdd(const QString &plane, const QString &chatId)
@@ -232,6 +234,7 @@ RunnerTableModel::Row *RunnerTableModel::findOrAdd(const QString &plane, const Q
         return nullptr; // bounded; a reload shows the rest
     }
     beginInsertRows({}, int(m_rows.size()), int(m_rows.size()));
+    m_index.insert(keyOf(plane, chatId), int(m_rows.size()));
     m_rows.append(Row {plane, chatId, {}, {}, 0, {}});
     endInsertRows();
     return &m_rows.last();
@@ -241,7 +244,34 @@ void RunnerTableModel::removeRow(int row)
 {
     beginRemoveRows({}, row, row);
     m_rows.removeAt(row);
+    reindex();
     endRemoveRows();
+}
+
+void RunnerTableModel::reindex()
+{
+    m_index.clear();
+    for (int i = 0; i < m_rows.size(); ++i) {
+        m_index.insert(keyOf(m_rows.at(i).plane, m_rows.at(i).chatId), i);
+    }
+}
+
+void RunnerTableModel::beginLoad(const QString &plane)
+{
+    m_touched[plane].clear();
+}
+
+void RunnerTableModel::touch(const QString &plane, const QString &chatId)
+{
+    const auto it = m_touched.find(plane);
+    if (it != m_touched.end()) {
+        it->insert(chatId);
+    }
+}
+
+bool RunnerTableModel::touched(const QString &plane, const QString &chatId) const
+{
+    return m_touched.value(plane).contains(chatId);
 }
 
 void RunnerTableModel::changed(int row)
@@ -265,11 +295,11 @@ void RunnerTableModel::setChats(const QString &plane, const QList<QJsonObject> &
     QSet<QString> listed;
     for (const QJsonObject &chat : chats) {
         listed.insert(chat.value(QStringLiteral("id")).toString());
-        updateChat(plane, chat);
+        applyChat(plane, chat);
     }
     for (int i = int(m_rows.size()) - 1; i >= 0; --i) {
         Row &row = m_rows[i];
-        if (row.plane == plane && !listed.contains(row.chatId)) {
+        if (row.plane == plane && !listed.contains(row.chatId) && !touched(plane, row.chatId)) {
             row.chat = {};
             pruneRow(i);
         }
@@ -284,34 +314,31 @@ void RunnerTableModel::setRunners(const QString &plane, const QList<QJsonObject>
     }
     QSet<QString> listed;
     for (const QJsonObject &runner : runners) {
-        listed.insert(runner.value(QStringLiteral("chat_id")).toString());
-        updateRunner(plane, runner);
-        const QJsonArray events = runner.value(QStringLiteral("events")).toArray();
-        if (!events.isEmpty()) {
-            const int row = rowOf(plane, runner.value(QStringLiteral("chat_id")).toString());
-            if (row >= 0) {
-                Row &r = m_rows[row];
-                r.events.clear();
-                for (const QJsonValue &event : events) {
-                    r.events.push_back(event.toObject());
-                }
-                while (r.events.size() > MaxEventsPerRunner) {
-                    r.events.pop_front();
-                }
-                Q_EMIT eventsChanged(row);
-            }
+        const QString chatId = runner.value(QStringLiteral("chat_id")).toString();
+        listed.insert(chatId);
+        if (!touched(plane, chatId)) {
+            applyRunner(plane, runner);
         }
     }
     for (int i = int(m_rows.size()) - 1; i >= 0; --i) {
         Row &row = m_rows[i];
-        if (row.plane == plane && !row.runner.isEmpty() && !listed.contains(row.chatId)) {
+        if (row.plane == plane && !row.runner.isEmpty() && !listed.contains(row.chatId) &&
+            !touched(plane, row.chatId)) {
             row.runner = {};
+            row.events.clear();
+            Q_EMIT eventsChanged(i);
             pruneRow(i);
         }
     }
 }
 
 void RunnerTableModel::updateChat(const QString &plane, const QJsonObject &chat)
+{
+    touch(plane, chat.value(QStringLiteral("id")).toString());
+    applyChat(plane, chat);
+}
+
+void RunnerTableModel::applyChat(const QString &plane, const QJsonObject &chat)
 {
     const QString id = chat.value(QStringLiteral("id")).toString();
     if (id.isEmpty()) {
@@ -336,6 +363,12 @@ void RunnerTableModel::updateChat(const QString &plane, const QJsonObject &chat)
 }
 
 void RunnerTableModel::updateRunner(const QString &plane, const QJsonObject &runner)
+{
+    touch(plane, runner.value(QStringLiteral("chat_id")).toString());
+    applyRunner(plane, runner);
+}
+
+void RunnerTableModel::applyRunner(const QString &plane, const QJsonObject &runner)
 {
     const QString id = runner.value(QStringLiteral("chat_id")).toString();
     if (id.isEmpty()) {
@@ -367,6 +400,7 @@ void RunnerTableModel::updateRunner(const QString &plane, const QJsonObject &run
 void RunnerTableModel::removeRunner(const QString &plane, const QString &chatId,
                                     const QString &runnerId)
 {
+    touch(plane, chatId);
     const int row = rowOf(plane, chatId);
     if (row < 0 ||
         m_rows.at(row).runner.value(QStringLiteral("runner_id")).toString() != runnerId) {
@@ -384,8 +418,10 @@ void RunnerTableModel::removeWorker(const QString &plane, const QString &workerI
         Row &row = m_rows[i];
         if (row.plane == plane &&
             row.runner.value(QStringLiteral("worker_id")).toString() == workerId) {
+            touch(plane, row.chatId);
             row.runner = {};
             row.events.clear();
+            Q_EMIT eventsChanged(i);
             pruneRow(i);
         }
     }
@@ -418,6 +454,32 @@ void RunnerTableModel::addRunnerEvent(const QString &plane, const QString &chatI
     Q_EMIT eventsChanged(row);
 }
 
+void RunnerTableModel::setEvents(const QString &plane, const QString &chatId,
+                                 const QString &runnerId, const QList<QJsonObject> &events)
+{
+    const int row = rowOf(plane, chatId);
+    if (row < 0 ||
+        m_rows.at(row).runner.value(QStringLiteral("runner_id")).toString() != runnerId) {
+        return;
+    }
+    Row &r = m_rows[row];
+    // Live events that came while the log was loading are in it, or after it.
+    const qint64 last =
+            events.isEmpty() ? 0 : events.last().value(QStringLiteral("at")).toInteger();
+    std::deque<QJsonObject> merged(events.begin(), events.end());
+    for (const QJsonObject &event : r.events) {
+        if (event.value(QStringLiteral("at")).toInteger() >= last &&
+            std::find(merged.begin(), merged.end(), event) == merged.end()) {
+            merged.push_back(event);
+        }
+    }
+    while (merged.size() > MaxEventsPerRunner) {
+        merged.pop_front();
+    }
+    r.events = std::move(merged);
+    Q_EMIT eventsChanged(row);
+}
+
 void RunnerTableModel::removePlane(const QString &plane)
 {
     for (int i = int(m_rows.size()) - 1; i >= 0; --i) {
@@ -426,6 +488,7 @@ void RunnerTableModel::removePlane(const QString &plane)
         }
     }
     m_timing.remove(plane);
+    m_touched.remove(plane);
     m_early.removeIf(
             [&plane](const auto &it) { return it.key().startsWith(plane + QLatin1Char('\n')); });
     m_workspaceNames.remove(plane);

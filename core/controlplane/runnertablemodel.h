@@ -4,6 +4,7 @@
 #include <QHash>
 #include <QJsonObject>
 #include <QList>
+#include <QSet>
 
 #include <deque>
 
@@ -61,6 +62,9 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
+    // A load of the plane's whole state starts: what live changes touch from now on is newer
+    // than what the load will bring, and the load leaves it alone.
+    void beginLoad(const QString &plane);
     // A plane's whole state, replacing what it had (a load or a reconnect).
     void setChats(const QString &plane, const QList<QJsonObject> &chats);
     void setRunners(const QString &plane, const QList<QJsonObject> &runners,
@@ -72,6 +76,10 @@ public:
     void removeWorker(const QString &plane, const QString &workerId);
     void addRunnerEvent(const QString &plane, const QString &chatId, const QString &runnerId,
                         const QJsonObject &event);
+    // A runner's log as loaded (GET /api/v2/chat-runners?chat=ID&events=true), merged with the
+    // live events already here; ignored unless the row still shows that runner.
+    void setEvents(const QString &plane, const QString &chatId, const QString &runnerId,
+                   const QList<QJsonObject> &events);
     void removePlane(const QString &plane);
     // Names for one plane's workspace and agent ids; unknown ids show shortened.
     void setNames(const QString &plane, const QHash<QString, QString> &workspaces,
@@ -112,7 +120,13 @@ private:
     };
 
     Row *findOrAdd(const QString &plane, const QString &chatId);
+    void applyChat(const QString &plane, const QJsonObject &chat);
+    void applyRunner(const QString &plane, const QJsonObject &runner);
     void removeRow(int row);
+    void reindex();
+    static QString keyOf(const QString &plane, const QString &chatId);
+    void touch(const QString &plane, const QString &chatId);
+    bool touched(const QString &plane, const QString &chatId) const;
     void changed(int row);
     // Drops rows with neither a (shown) chat nor a runner.
     void pruneRow(int row);
@@ -122,6 +136,8 @@ private:
 
     Clock *m_clock;
     QList<Row> m_rows;
+    QHash<QString, int> m_index; // keyOf(plane, chat) → row
+    QHash<QString, QSet<QString>> m_touched; // by plane: chats changed live since its load began
     QHash<QString, Timing> m_timing; // by plane
     // Events of runners not heard of yet, by plane, chat and runner id.
     QHash<QString, std::deque<QJsonObject>> m_early;
