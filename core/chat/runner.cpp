@@ -199,9 +199,14 @@ void Runner::spawnForState(const ChatState &state)
     });
     connect(task, &RunnerTask::retrying, this,
             [this, task](const QString &error, std::chrono::milliseconds delay) {
+                // Errors that end a sentence already do not get a second stop.
+                QString reason = error;
+                if (reason.endsWith(QLatin1Char('.'))) {
+                    reason.chop(1);
+                }
                 logEvent(QStringLiteral("task_retrying"),
                          QStringLiteral("%1: %2; again in %3 ms")
-                                 .arg(taskKindName(task->input().kind), error)
+                                 .arg(taskKindName(task->input().kind), reason)
                                  .arg(delay.count()));
             });
     connect(task, &RunnerTask::finished, this,
