@@ -780,17 +780,8 @@ ControlPlaneClient *MainWindow::addPlane(const QString &id, const QString &name,
     m_planeRemembered.insert(plane, remember);
     connect(plane, &ControlPlaneClient::workspacesChanged, this, [this, plane] {
         updatePlaneItems(plane);
-        QHash<QString, QString> workspaces;
-        QHash<QString, QString> agents;
-        QHash<QString, QString> users;
-        for (const ControlPlaneClient::Workspace &w : plane->workspaces()) {
-            workspaces.insert(w.id, w.name);
-            if (!w.agentId.isEmpty()) {
-                agents.insert(w.agentId, w.name + QLatin1Char('.') + w.agentName);
-            }
-            users.insert(w.ownerId, w.ownerName);
-        }
-        m_reinit->setNames(plane->name(), workspaces, agents, users);
+        const ControlPlaneClient::Names names = plane->names();
+        m_reinit->setNames(plane->name(), names.workspaces, names.agents, names.users);
         updateWorkspaceState();
         updateStoredContext();
     });

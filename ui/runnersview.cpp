@@ -336,15 +336,8 @@ void RunnersView::setNames(ControlPlaneClient *plane)
     if (!plane) {
         return;
     }
-    QHash<QString, QString> workspaces;
-    QHash<QString, QString> agents;
-    for (const ControlPlaneClient::Workspace &w : plane->workspaces()) {
-        workspaces.insert(w.id, w.name);
-        if (!w.agentId.isEmpty()) {
-            agents.insert(w.agentId, w.name + QLatin1Char('.') + w.agentName);
-        }
-    }
-    m_model->setNames(plane->name(), workspaces, agents);
+    const ControlPlaneClient::Names names = plane->names();
+    m_model->setNames(plane->name(), names.workspaces, names.agents);
 }
 
 void RunnersView::queue(std::function<void()> change)

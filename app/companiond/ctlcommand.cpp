@@ -98,6 +98,18 @@ QStringList eventRow(const QJsonObject &e)
             e.value(QStringLiteral("detail")).toString()};
 }
 
+// A request made while following failed: a refused token ends the follow; anything else is
+// said and left to the next reconnect.
+void followFailed(const ApiError &error, int *status)
+{
+    if (error.status == 401 || error.status == 403) {
+        *status = fail(error);
+        QCoreApplication::quit();
+        return;
+    }
+    printLine(stderr, error.toString());
+}
+
 // Follows /api/v2/events until Ctrl+C, through restarts of the control plane: `connected`
 // runs at each (re)connect, to fill the gap; `message` gets every message. Returns the exit
 // status.
@@ -139,6 +151,21 @@ int followEvents(ApiClient &api, const std::function<void(bool again)> &connecte
     socket.open();
     const int code = QCoreApplication::exec();
     return *status ? *status : code;
+}
+
+// A JSON scalar as `chats get` prints it: null as "-".
+QString scalarText(const QJsonValue &value)
+{
+    switch (value.type()) {
+    case QJsonValue::String:
+        return value.toString();
+    case QJsonValue::Bool:
+        return value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    case QJsonValue::Double:
+        return QString::number(value.toInteger());
+    default:
+        return QStringLiteral("-");
+    }
 }
 
 QString percent(const QString &text)
@@ -483,13 +510,8 @@ int runCtl(QCoreApplication &app, const QStringList &arguments)
             });
             QObject::connect(call, &ApiCall::failed, &app, [&](const ApiError &error) {
                 catchingUp = false;
-                if (error.status == 401 || error.status == 403) {
-                    status = fail(error);
-                    QCoreApplication::quit();
-                    return;
-                }
                 // The socket is likely gone too; the next reconnect catches up again.
-                printLine(stderr, error.toString());
+                followFailed(error, &status);
             });
         };
         return followEvents(
@@ -583,17 +605,8 @@ int runCtl(QCoreApplication &app, const QStringList &arguments)
                               QStringLiteral("runner_id"), QStringLiteral("snapshot_version"),
                               QStringLiteral("history_version"), QStringLiteral("archived"),
                               QStringLiteral("last_error")}) {
-                            const QJsonValue v = c.value(key);
                             printLine(stdout,
-                                      QStringLiteral("%1: %2").arg(
-                                              key,
-                                              v.isString() ? v.toString()
-                                                      : v.isBool()
-                                                      ? QString::fromLatin1(v.toBool() ? "true"
-                                                                                       : "false")
-                                                      : v.isNull()
-                                                      ? QStringLiteral("-")
-                                                      : QString::number(v.toInteger())));
+                                      QStringLiteral("%1: %2").arg(key, scalarText(c.value(key))));
                         }
                         for (const QJsonValue &m : c.value(QStringLiteral("messages")).toArray()) {
                             const QJsonObject o = m.toObject();
@@ -656,14 +669,8 @@ int runCtl(QCoreApplication &app, const QStringList &arguments)
                     printCompact(r.toObject());
                 }
             });
-            QObject::connect(call, &ApiCall::failed, &app, [&](const ApiError &error) {
-                if (error.status == 401 || error.status == 403) {
-                    status = fail(error);
-                    QCoreApplication::quit();
-                    return;
-                }
-                printLine(stderr, error.toString());
-            });
+            QObject::connect(call, &ApiCall::failed, &app,
+                             [&status](const ApiError &error) { followFailed(error, &status); });
         };
         return followEvents(
                 api, [&](bool) { printAll(); },

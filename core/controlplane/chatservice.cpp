@@ -113,7 +113,6 @@ ChatService::ChatService(Database &database, PubSub *pubsub, Clock *clock, Optio
 
 ChatService::~ChatService()
 {
-    m_events.cancel();
     // Runners cancel their tasks as they go: the worker before the tasks and the store.
     delete m_worker;
     delete m_tasks;
@@ -135,17 +134,6 @@ bool ChatService::start(QString *error)
     if (m_stopping) {
         return true; // stopped before the database was open: nothing to start
     }
-    m_events = m_pubsub->subscribe(ControlPlane::EventsChannel, this,
-                                   {[this](const QByteArray &payload) {
-                                        if (const std::optional<QJsonObject> event =
-                                                    ControlPlane::decodeEventMessage(payload)) {
-                                            onEvent(*event);
-                                        }
-                                    },
-                                    [](qint64) {
-                                        // The others republish every heartbeat: their entries come
-                                        // back by then.
-                                    }});
     if (!m_worker->start(error)) {
         return false;
     }
@@ -202,7 +190,6 @@ void ChatService::scheduleRepublish()
 
 void ChatService::publishRunners(bool all)
 {
-    const QString worker = workerId();
     for (const RunnerManager::RunnerInfo &runner : m_worker->manager()->runnerInfos()) {
         QJsonObject info = runner.toJson();
         // The others drop this entry after three of our heartbeats without it.
@@ -218,7 +205,7 @@ void ChatService::publishRunners(bool all)
     }
 }
 
-void ChatService::onEvent(const QJsonObject &event)
+void ChatService::handleEvent(const QJsonObject &event)
 {
     const QString type = event.value(QStringLiteral("type")).toString();
     if (type == QLatin1String("runner")) {

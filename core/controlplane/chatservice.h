@@ -65,6 +65,9 @@ public:
     // Every replica's runners, this one's first (RunnerManager::RunnerInfo::toJson, and
     // "events" when asked).
     QJsonArray runners(const QString &chatId = {}, bool withEvents = false) const;
+    // A message of the events channel, as the control plane decoded it: the other replicas'
+    // runners. (A lost message needs nothing: they republish every heartbeat.)
+    void handleEvent(const QJsonObject &event);
 
 Q_SIGNALS:
     void shutdownFinished();
@@ -77,7 +80,6 @@ private:
         qint64 receivedAt = 0;
     };
 
-    void onEvent(const QJsonObject &event);
     void schedulePublish();
     void publishRunners(bool all);
     void scheduleRepublish();
@@ -95,7 +97,6 @@ private:
     ChatStore *m_store;
     ChatTasks *m_tasks;
     ChatWorker *m_worker;
-    PubSub::Subscription m_events;
     std::unique_ptr<Clock::Timer> m_publishTimer;
     std::unique_ptr<Clock::Timer> m_republishTimer;
     std::unique_ptr<Clock::Timer> m_stopTimer;

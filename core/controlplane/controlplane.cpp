@@ -257,6 +257,7 @@ void ControlPlane::start()
                                        QLatin1String("agent_created")) {
                                        loadTokens({});
                                    }
+                                   m_chat->handleEvent(*event);
                                    for (QWebSocket *socket : std::as_const(m_eventSockets)) {
                                        JsonResponse::send(socket, *event);
                                    }

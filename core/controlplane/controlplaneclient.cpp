@@ -84,6 +84,19 @@ QString ControlPlaneClient::userName(const QString &userId) const
     return m_userNames.value(userId);
 }
 
+ControlPlaneClient::Names ControlPlaneClient::names() const
+{
+    Names names;
+    for (const Workspace &w : m_workspaces) {
+        names.workspaces.insert(w.id, w.name);
+        if (!w.agentId.isEmpty()) {
+            names.agents.insert(w.agentId, w.name + QLatin1Char('.') + w.agentName);
+        }
+        names.users.insert(w.ownerId, w.ownerName);
+    }
+    return names;
+}
+
 void ControlPlaneClient::start()
 {
     if (m_api->token().isEmpty()) {

@@ -65,6 +65,14 @@ public:
     const Workspace *workspace(const QString &id) const;
     // The owner's name for a user id, where some workspace told it.
     QString userName(const QString &userId) const;
+    // What the views show for ids: workspace names, agents as "workspace.agent", owners.
+    struct Names
+    {
+        QHash<QString, QString> workspaces;
+        QHash<QString, QString> agents;
+        QHash<QString, QString> users;
+    };
+    Names names() const;
 
     // Loads workspaces and events, then follows the events stream.
     void start();

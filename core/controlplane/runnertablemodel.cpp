@@ -507,10 +507,13 @@ void RunnerTableModel::setNames(const QString &plane, const QHash<QString, QStri
 
 void RunnerTableModel::tick()
 {
+    // Only what the clock moves: the age (and its colour) and the stuck state filters read.
     if (!m_rows.isEmpty()) {
-        Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1),
-                           {Qt::DisplayRole, Qt::ToolTipRole, HeartbeatStateRole, StuckRole,
-                            Qt::ForegroundRole});
+        const int last = int(m_rows.size()) - 1;
+        Q_EMIT dataChanged(index(0, Heartbeat), index(last, Heartbeat),
+                           {Qt::DisplayRole, Qt::ToolTipRole, Qt::ForegroundRole, Qt::FontRole,
+                            HeartbeatStateRole});
+        Q_EMIT dataChanged(index(0, 0), index(last, 0), {StuckRole});
     }
 }
 
