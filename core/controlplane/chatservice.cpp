@@ -82,6 +82,13 @@ ChatService::ChatService(Database &database, PubSub *pubsub, Clock *clock, Optio
             [this](const ChatRecord &chat) { publish(chatEvent(chat)); });
     RunnerManager *manager = m_worker->manager();
     connect(manager, &RunnerManager::runnersChanged, this, &ChatService::schedulePublish);
+    // A new runner's entry goes out at once, ahead of its first events: the others never see
+    // an event of a runner they have not heard of. Its later changes are batched.
+    connect(manager, &RunnerManager::runnerSpawned, this, [this](const RunnerKey &key) {
+        if (const auto runner = m_worker->manager()->runnerInfo(key)) {
+            publishRunner(*runner, true);
+        }
+    });
     connect(manager, &RunnerManager::runnerEvent, this,
             [this](const RunnerKey &key, const RunnerEvent &event) {
                 QJsonObject message = keyFields(key, workerId());
@@ -190,19 +197,26 @@ void ChatService::scheduleRepublish()
 
 void ChatService::publishRunners(bool all)
 {
+    // Cleaning runners too: the others see them until they are removed.
     for (const RunnerManager::RunnerInfo &runner : m_worker->manager()->runnerInfos()) {
-        QJsonObject info = runner.toJson();
-        // The others drop this entry after three of our heartbeats without it.
-        info.insert(QStringLiteral("heartbeat_interval_ms"),
-                    qint64(m_options.runtime.heartbeatInterval.count()));
-        const QJsonObject compared = withoutAge(info);
-        auto it = m_published.find(runner.key);
-        if (!all && it != m_published.end() && *it == compared) {
-            continue;
-        }
-        m_published.insert(runner.key, compared);
-        publish(eventMessage(QStringLiteral("runner"), {{QStringLiteral("runner"), info}}));
+        publishRunner(runner, all);
     }
+}
+
+void ChatService::publishRunner(const RunnerManager::RunnerInfo &runner, bool always)
+{
+    const RunnerKey &key = runner.key;
+    QJsonObject info = runner.toJson();
+    // The others drop this entry after three of our heartbeats without it.
+    info.insert(QStringLiteral("heartbeat_interval_ms"),
+                qint64(m_options.runtime.heartbeatInterval.count()));
+    const QJsonObject compared = withoutAge(info);
+    const auto it = m_published.constFind(key);
+    if (!always && it != m_published.cend() && *it == compared) {
+        return;
+    }
+    m_published.insert(key, compared);
+    publish(eventMessage(QStringLiteral("runner"), {{QStringLiteral("runner"), info}}));
 }
 
 void ChatService::handleEvent(const QJsonObject &event)
@@ -216,9 +230,6 @@ void ChatService::handleEvent(const QJsonObject &event)
             return;
         }
         Remote &remote = m_remotes[key];
-        if (remote.info.isEmpty()) {
-            remote.events = m_early.take(key);
-        }
         remote.info = info;
         remote.receivedAt = m_clock->nowMSecs();
     } else if (type == QLatin1String("runner_event")) {
@@ -227,24 +238,17 @@ void ChatService::handleEvent(const QJsonObject &event)
             key.chatId.isEmpty() || key.runnerId.isEmpty()) {
             return;
         }
+        // Its entry came first (it is published at spawn, before any of its events).
         const auto it = m_remotes.find(key);
-        QJsonArray *events = nullptr;
-        if (it != m_remotes.end()) {
-            events = &it->events;
-        } else {
-            // A runner's first events are published before its entry: kept until it comes.
-            if (!m_early.contains(key) && m_early.size() >= MaxEarlyRunners) {
-                m_early.clear();
-            }
-            events = &m_early[key];
+        if (it == m_remotes.end()) {
+            return;
         }
-        events->append(event.value(QStringLiteral("event")));
-        while (events->size() > Runner::EventLogSize) {
-            events->removeFirst();
+        it->events.append(event.value(QStringLiteral("event")));
+        while (it->events.size() > Runner::EventLogSize) {
+            it->events.removeFirst();
         }
     } else if (type == QLatin1String("runner_removed")) {
         m_remotes.remove(keyOf(event));
-        m_early.remove(keyOf(event));
     } else if (type == QLatin1String("worker_stopped")) {
         const QString worker = event.value(QStringLiteral("worker_id")).toString();
         m_remotes.removeIf([&worker](const auto &it) {
@@ -263,7 +267,6 @@ void ChatService::expireRemotes()
                 it.value().info.value(QStringLiteral("heartbeat_interval_ms")).toInteger(local);
         return it.value().receivedAt < now - 3 * qMax<qint64>(interval, 1);
     });
-    m_early.clear(); // whatever has not found its runner by now never will
 }
 
 QJsonArray ChatService::runners(const QString &chatId, bool withEvents) const

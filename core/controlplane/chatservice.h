@@ -3,6 +3,7 @@
 #include "chat/chatruntimeoptions.h"
 #include "chat/chatstate.h"
 #include "chat/runner.h"
+#include "chat/runnermanager.h"
 #include "common/clock.h"
 #include "pubsub/pubsub.h"
 
@@ -41,7 +42,6 @@ public:
     static constexpr std::chrono::milliseconds PublishDelay {200};
     // A pubsub message must stay under PostgreSQL's NOTIFY limit (8000 bytes, less headroom).
     static constexpr int MaxDetailLength = RunnerEvent::MaxDetailLength;
-    static constexpr int MaxEarlyRunners = 256;
     // How long shutdown waits for its last message to reach the pubsub.
     static constexpr std::chrono::milliseconds StopPublishTimeout {1000};
 
@@ -82,6 +82,7 @@ private:
 
     void schedulePublish();
     void publishRunners(bool all);
+    void publishRunner(const RunnerManager::RunnerInfo &runner, bool always);
     void scheduleRepublish();
     void publish(const QJsonObject &event, std::function<void()> done = {});
     void expireRemotes();
@@ -100,8 +101,6 @@ private:
     std::unique_ptr<Clock::Timer> m_publishTimer;
     std::unique_ptr<Clock::Timer> m_republishTimer;
     std::unique_ptr<Clock::Timer> m_stopTimer;
-    // Other replicas' runner events that came before the runner's (batched) entry.
-    QHash<RunnerKey, QJsonArray> m_early;
     QHash<RunnerKey, QJsonObject> m_published; // what the others last heard of ours
     QHash<RunnerKey, Remote> m_remotes;
     bool m_started = false;
