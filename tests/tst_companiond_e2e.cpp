@@ -1095,6 +1095,21 @@ void TestCompaniondE2e::chatRunsAgainstRealAgent()
                                      .value(QStringLiteral("worker_id"))
                                      .isNull(),
                              Timeout);
+    // A message's escape sequences reach the terminal as text, not as commands.
+    const Response hostile =
+            op("POST", QStringLiteral("/api/v2/chats"),
+               R"({"workspace":"chatws","title":"t","message":"a\u001b]0;pwned\u0007b\rc"})");
+    QCOMPARE(hostile.status, 201);
+    const Run shown = ctl({QStringLiteral("chats"), QStringLiteral("get"),
+                           hostile.body.value(QStringLiteral("id")).toString()});
+    QCOMPARE(shown.exitCode, 0);
+    QVERIFY2(!shown.out.contains('\x1b') && !shown.out.contains('\r') && !shown.out.contains('\a'),
+             shown.out.constData());
+    QVERIFY2(shown.out.contains("a\\u001b]0;pwned\\u0007b\\u000dc"), shown.out.constData());
+    QCOMPARE(ctl({QStringLiteral("chats"), QStringLiteral("archive"),
+                  hostile.body.value(QStringLiteral("id")).toString()})
+                     .exitCode,
+             0);
     // An error is not interruptible; archiving hides it from the default list.
     const Run interrupted = ctl({QStringLiteral("chats"), QStringLiteral("interrupt"), chatId});
     QCOMPARE(interrupted.exitCode, 1);
@@ -1110,7 +1125,7 @@ void TestCompaniondE2e::chatRunsAgainstRealAgent()
                     .value(QStringLiteral("chats"))
                     .toArray()
                     .size(),
-            1);
+            2);
 
     // The agent dies: a new chat's generation cannot dial it, and retries with backoff.
     agent->kill();
@@ -1220,6 +1235,7 @@ lines"})",
     QCOMPARE(huge.status, 413);
     QVERIFY(!huge.body.value(QStringLiteral("message")).toString().isEmpty());
     QCOMPARE(op("GET", QStringLiteral("/api/v2/chats?archived=maybe")).status, 400);
+    QCOMPARE(op("GET", QStringLiteral("/api/v2/chat-runners?events=1")).status, 400);
     QCOMPARE(op("GET", QStringLiteral("/api/v2/chats/no-such-chat")).status, 404);
     QCOMPARE(op("POST", QStringLiteral("/api/v2/chats/no-such-chat/interrupt")).status, 404);
     QCOMPARE(op("POST", QStringLiteral("/api/v2/chats/no-such-chat/archive")).status, 404);

@@ -153,12 +153,29 @@ int followEvents(ApiClient &api, const std::function<void(bool again)> &connecte
     return *status ? *status : code;
 }
 
+// Text from the API for a terminal: control characters (escape sequences, carriage returns,
+// NUL) shown as \uXXXX rather than acted on; new lines and tabs kept.
+QString terminalSafe(const QString &text)
+{
+    QString safe;
+    safe.reserve(text.size());
+    for (const QChar c : text) {
+        if ((c.category() == QChar::Other_Control || c.category() == QChar::Other_Format) &&
+            c != QLatin1Char('\n') && c != QLatin1Char('\t')) {
+            safe += QStringLiteral("\\u%1").arg(c.unicode(), 4, 16, QLatin1Char('0'));
+        } else {
+            safe += c;
+        }
+    }
+    return safe;
+}
+
 // A JSON scalar as `chats get` prints it: null as "-".
 QString scalarText(const QJsonValue &value)
 {
     switch (value.type()) {
     case QJsonValue::String:
-        return value.toString();
+        return terminalSafe(value.toString());
     case QJsonValue::Bool:
         return value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
     case QJsonValue::Double:
@@ -616,7 +633,8 @@ int runCtl(QCoreApplication &app, const QStringList &arguments)
                                                    o.value(QStringLiteral("queued")).toBool()
                                                            ? QStringLiteral(", queued")
                                                            : QString(),
-                                                   o.value(QStringLiteral("content")).toString()));
+                                                   terminalSafe(o.value(QStringLiteral("content"))
+                                                                        .toString())));
                         }
                     });
         }

@@ -383,7 +383,14 @@ void ChatService::addRoutes(ApiServer *server)
 void ChatService::runnersRoute(const ApiRequest &request, HttpResponder &r) const
 {
     const QUrlQuery query = request.query();
-    const bool events = query.queryItemValue(QStringLiteral("events")) == QLatin1String("true");
+    const QString eventsText = query.queryItemValue(QStringLiteral("events"));
+    if (!eventsText.isEmpty() && eventsText != QLatin1String("true") &&
+        eventsText != QLatin1String("false")) {
+        JsonResponse::message(r, Status::BadRequest, QStringLiteral("Invalid query."),
+                              QStringLiteral("events is true or false."));
+        return;
+    }
+    const bool events = eventsText == QLatin1String("true");
     JsonResponse::write(
             r, Status::Ok,
             QJsonObject {{QStringLiteral("worker_id"), workerId()},
